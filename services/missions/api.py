@@ -1,0 +1,232 @@
+"""HTTP routes of the missions service, at the paths the gateway publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.missions.application import MissionCommands
+from services.missions.domain import Mission, Status
+from services.missions.presenters import present, present_for_company
+from shared.platform.actors import CurrentActor
+from shared.platform.links import LinkUsedError, read_link
+
+router = APIRouter(prefix="/api/v1")
+
+
+class Body_(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateMission(Body_):
+    program_id: str
+    commitment_accepted: bool
+
+
+class SetDates(Body_):
+    start_date: dt.date
+    end_date: dt.date
+    location: Literal["france", "abroad"]
+    country: str = Field(description="ISO 3166-1 alpha-2 code, FR for France.")
+    request_derogation: bool = False
+    message: str | None = Field(None, max_length=5000)
+
+
+class Message(Body_):
+    message: str | None = Field(None, max_length=5000)
+
+
+class Reason(Body_):
+    reason: str | None = Field(None, max_length=5000)
+
+
+MissionJSON = dict[str, Any]
+
+
+def _commands(request: Request) -> MissionCommands:
+    commands: MissionCommands = request.app.state.commands
+    return commands
+
+
+def _present(request: Request, mission: Mission) -> MissionJSON:
+    commands = _commands(request)
+    return present(mission, commands.program(mission.program_id), request.app.state.school)
+
+
+@router.get("/programs")
+def list_programs(request: Request, actor: CurrentActor) -> list[dict[str, Any]]:
+    return [p.model_dump(mode="json") for p in _commands(request).programs.values()]
+
+
+@router.post("/missions", status_code=201)
+def create_mission(request: Request, actor: CurrentActor, body: CreateMission) -> MissionJSON:
+    mission = _commands(request).create(actor, body.program_id, body.commitment_accepted)
+    return _present(request, mission)
+
+
+@router.get("/missions")
+def list_missions(
+    request: Request,
+    actor: CurrentActor,
+    status: Annotated[Status | None, Query()] = None,
+    program_id: Annotated[str | None, Query()] = None,
+) -> list[MissionJSON]:
+    missions = request.app.state.queries.visible_missions(actor, status, program_id)
+    return [_present(request, mission) for mission in missions]
+
+
+@router.get("/missions/{mission_id}")
+def get_mission(request: Request, actor: CurrentActor, mission_id: str) -> MissionJSON:
+    return _present(request, _commands(request).load_visible(actor, mission_id))
+
+
+@router.put("/missions/{mission_id}/dates")
+def set_dates(
+    request: Request, actor: CurrentActor, mission_id: str, body: SetDates
+) -> MissionJSON:
+    mission = _commands(request).set_dates(
+        actor,
+        mission_id,
+        body.start_date,
+        body.end_date,
+        body.location,
+        body.country,
+        body.request_derogation,
+        body.message,
+    )
+    return _present(request, mission)
+
+
+@router.put("/missions/{mission_id}/sections/{name}")
+def save_section(
+    request: Request,
+    actor: CurrentActor,
+    mission_id: str,
+    name: str,
+    fields: Annotated[dict[str, Any], Body()],
+) -> MissionJSON:
+    mission = _commands(request).save_section(actor, mission_id, name, fields)
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/submit")
+def submit(request: Request, actor: CurrentActor, mission_id: str) -> MissionJSON:
+    return _present(request, _commands(request).submit(actor, mission_id))
+
+
+@router.post("/missions/{mission_id}/derogation/approve")
+def approve_derogation(
+    request: Request, actor: CurrentActor, mission_id: str, body: Message
+) -> MissionJSON:
+    mission = _commands(request).decide_derogation(actor, mission_id, True, body.message or "")
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/derogation/reject")
+def reject_derogation(
+    request: Request, actor: CurrentActor, mission_id: str, body: Message
+) -> MissionJSON:
+    mission = _commands(request).decide_derogation(actor, mission_id, False, body.message or "")
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/cancel")
+def cancel(request: Request, actor: CurrentActor, mission_id: str, body: Reason) -> MissionJSON:
+    mission = _commands(request).cancel(actor, mission_id, body.reason or "")
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/confirm")
+def confirm(
+    request: Request, actor: CurrentActor, mission_id: str, body: Message | None = None
+) -> MissionJSON:
+    message = body.message if body else None
+    return _present(request, _commands(request).confirm(actor, mission_id, message))
+
+
+@router.post("/missions/{mission_id}/return-to-company")
+def return_to_company(
+    request: Request, actor: CurrentActor, mission_id: str, body: Message
+) -> MissionJSON:
+    mission = _commands(request).return_to_company(actor, mission_id, body.message or "")
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/tutor/approve")
+def tutor_approve(request: Request, actor: CurrentActor, mission_id: str) -> MissionJSON:
+    mission = _commands(request).tutor_decide(actor, mission_id, True, None)
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/tutor/refuse")
+def tutor_refuse(
+    request: Request, actor: CurrentActor, mission_id: str, body: Reason
+) -> MissionJSON:
+    mission = _commands(request).tutor_decide(actor, mission_id, False, body.reason)
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/approve")
+def approve(request: Request, actor: CurrentActor, mission_id: str) -> MissionJSON:
+    commands = _commands(request)
+    current = commands.load(mission_id)
+    snapshot = _present(request, current.model_copy(update={"status": "approved"}))
+    return _present(request, commands.approve(actor, mission_id, snapshot))
+
+
+@router.post("/missions/{mission_id}/send-back")
+def send_back(
+    request: Request, actor: CurrentActor, mission_id: str, body: Reason
+) -> MissionJSON:
+    mission = _commands(request).send_back(actor, mission_id, body.reason or "")
+    return _present(request, mission)
+
+
+# The company's side: no account, a signed link for one mission and purpose.
+
+COMPANY_PURPOSE = "company_completion"
+
+
+def _company_mission(request: Request, token: str) -> Mission:
+    settings = request.app.state.settings
+    claims = read_link(
+        token,
+        settings.secret_key,
+        purpose=COMPANY_PURPOSE,
+        max_age_seconds=settings.company_link_days * 86400,
+    )
+    mission = _commands(request).load(claims.mission_id)
+    if claims.round != mission.company_round or mission.status != "sent_to_company":
+        raise LinkUsedError(
+            "this link was already used or replaced by a newer one; "
+            "use the latest email from Campus"
+        )
+    return mission
+
+
+@router.get("/company/{token}/mission")
+def company_mission(request: Request, token: str) -> MissionJSON:
+    mission = _company_mission(request, token)
+    program = _commands(request).program(mission.program_id)
+    return present_for_company(mission, program, request.app.state.school)
+
+
+@router.put("/company/{token}/sections/{name}")
+def company_save_section(
+    request: Request, token: str, name: str, fields: Annotated[dict[str, Any], Body()]
+) -> MissionJSON:
+    mission = _company_mission(request, token)
+    saved = _commands(request).company_save_section(mission, name, fields)
+    program = _commands(request).program(saved.program_id)
+    return present_for_company(saved, program, request.app.state.school)
+
+
+@router.post("/company/{token}/validate")
+def company_validate(request: Request, token: str) -> MissionJSON:
+    mission = _company_mission(request, token)
+    validated = _commands(request).company_validate(mission)
+    program = _commands(request).program(validated.program_id)
+    return present_for_company(validated, program, request.app.state.school)

@@ -1,0 +1,31 @@
+"""Wiring of the missions service."""
+
+from __future__ import annotations
+
+from services.missions import projections
+from services.missions.api import router
+from services.missions.application import MissionCommands
+from services.missions.programs import Program
+from services.missions.queries import MissionQueries
+from shared.platform.eventlog import EventLog
+from shared.platform.runtime import ServiceRuntime
+from shared.platform.service import load_seed, open_store, relay_for, service_app
+from shared.platform.settings import Settings
+
+NAME = "missions"
+
+
+def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
+    seed = load_seed(settings.seed_file)
+    store = open_store(NAME, settings)
+    projections.create_schema(store.database)
+    relay = relay_for(NAME, store, event_log)
+    programs = {p["id"]: Program.model_validate(p) for p in seed["programs"]}
+
+    app = service_app(NAME, settings)
+    app.state.store = store
+    app.state.school = seed["school"]
+    app.state.commands = MissionCommands(store, programs, on_append=relay.notify)
+    app.state.queries = MissionQueries(store.database)
+    app.include_router(router)
+    return ServiceRuntime(name=NAME, app=app, store=store, relay=relay, event_log=event_log)

@@ -1,0 +1,68 @@
+"""The JSON shape of a mission, for its readers and for the company's link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.missions.domain import Mission
+from services.missions.programs import Program
+from shared.events.sections import (
+    REQUIRED_ON_SUBMIT,
+    REQUIRED_ON_VALIDATION,
+    SECTION_MODELS,
+    missing_fields,
+)
+
+
+def reference(mission: Mission) -> str:
+    year = mission.created_at.year if mission.created_at else 0
+    return f"CAMPUS-{year}-{mission.id[:8].upper()}"
+
+
+def present(mission: Mission, program: Program, school: dict[str, Any]) -> dict[str, Any]:
+    data = mission.model_dump(
+        mode="json",
+        include={
+            "id", "status", "version", "program_id", "start_date", "end_date",
+            "location", "country", "deadline", "derogation", "sections",
+            "tutor_refusal", "send_back_reason", "cancel_reason", "created_at",
+            "updated_at", "history",
+        },
+    )
+    sections = {name: mission.sections.get(name, {}) for name in SECTION_MODELS}
+    tutor = None
+    if mission.tutor_email:
+        tutor = {"name": mission.tutor_name, "email": mission.tutor_email}
+    data.update(
+        reference=reference(mission),
+        language=mission.language,
+        student={"email": mission.student_email, "name": mission.student_name},
+        program={
+            "id": program.id,
+            "name": program.name,
+            "academic_year": program.academic_year,
+            "internship_type": program.internship_type,
+        },
+        school=school,
+        sections=sections,
+        tutor=tutor,
+        missing_for_submission=missing_fields(sections, REQUIRED_ON_SUBMIT),
+        missing_for_validation=missing_fields(sections, REQUIRED_ON_VALIDATION),
+    )
+    return data
+
+
+def present_for_company(
+    mission: Mission, program: Program, school: dict[str, Any]
+) -> dict[str, Any]:
+    """The mission as its link shows it: no history, no internal decisions."""
+    data = present(mission, program, school)
+    for private in ("history", "derogation", "tutor_refusal", "send_back_reason", "version"):
+        data.pop(private, None)
+    data["empty_fields"] = [
+        f"{name}.{field}"
+        for name, model in SECTION_MODELS.items()
+        for field in model.model_fields
+        if data["sections"][name].get(field) in (None, "")
+    ]
+    return data

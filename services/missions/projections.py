@@ -1,0 +1,97 @@
+"""The missions service's read model: one row per mission, from its events.
+
+The same `apply` runs inline when events are appended and when the table is
+rebuilt from the event store, and it ignores an event whose version the row
+already has, so applying an event twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.missions.domain import Mission, evolve
+from shared.events.base import EventEnvelope
+from shared.platform.db import Database, Transaction
+from shared.platform.eventstore import EventStore
+
+TABLE = "mission_view"
+
+
+def create_schema(database: Database) -> None:
+    with database.transaction() as tx:
+        tx.execute(
+            f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+                id TEXT PRIMARY KEY,
+                student_email TEXT NOT NULL,
+                program_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                tutor_email TEXT,
+                version INTEGER NOT NULL,
+                document TEXT NOT NULL)"""
+        )
+
+
+def load(tx: Transaction, mission_id: str) -> Mission | None:
+    row = tx.fetchone(f"SELECT document FROM {TABLE} WHERE id = ?", (mission_id,))
+    return Mission.model_validate_json(row["document"]) if row else None
+
+
+def apply(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
+    for envelope in envelopes:
+        if envelope.aggregate_type != "mission":
+            continue
+        mission = load(tx, envelope.aggregate_id) or Mission(id=envelope.aggregate_id)
+        if envelope.aggregate_version <= mission.version:
+            continue
+        _save(tx, evolve(mission, envelope))
+
+
+def _save(tx: Transaction, mission: Mission) -> None:
+    tx.execute(
+        f"""INSERT INTO {TABLE} (id, student_email, program_id, status, tutor_email,
+            version, document) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET student_email = excluded.student_email,
+            program_id = excluded.program_id, status = excluded.status,
+            tutor_email = excluded.tutor_email, version = excluded.version,
+            document = excluded.document""",
+        (
+            mission.id,
+            mission.student_email,
+            mission.program_id,
+            mission.status,
+            mission.tutor_email,
+            mission.version,
+            mission.model_dump_json(),
+        ),
+    )
+
+
+def rebuild(store: EventStore) -> int:
+    """Drop the read model and apply every stored event again; return the count."""
+    with store.database.transaction() as tx:
+        tx.execute(f"DELETE FROM {TABLE}")
+    position, count = 0, 0
+    while batch := store.read_after(position, limit=500):
+        with store.database.transaction() as tx:
+            apply(tx, [envelope for _, envelope in batch])
+        position = batch[-1][0]
+        count += len(batch)
+    return count
+
+
+def snapshot(database: Database) -> list[dict[str, object]]:
+    """Every row, in id order, for comparing a rebuilt table with the live one."""
+    with database.transaction() as tx:
+        return tx.fetchall(f"SELECT * FROM {TABLE} ORDER BY id")
+
+
+def tutor_loads(tx: Transaction, emails: Sequence[str]) -> dict[str, int]:
+    loads = {email: 0 for email in emails}
+    rows = tx.fetchall(
+        f"SELECT tutor_email, COUNT(*) AS n FROM {TABLE} "
+        "WHERE tutor_email IS NOT NULL AND status <> 'cancelled' GROUP BY tutor_email"
+    )
+    for row in rows:
+        if row["tutor_email"] in loads:
+            loads[row["tutor_email"]] = int(row["n"])
+    return loads

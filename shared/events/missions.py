@@ -1,0 +1,113 @@
+"""Events of the mission sheet, published on `campus.missions.v1`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from shared.events.base import DomainEvent, register
+
+Location = Literal["france", "abroad"]
+
+
+class MissionEvent(DomainEvent):
+    aggregate_type = "mission"
+
+
+@register
+class MissionCreated(MissionEvent):
+    student_email: str
+    student_name: str
+    student_language: Literal["fr", "en"]
+    program_id: str
+    program_name: str
+
+
+@register
+class DatesSet(MissionEvent):
+    start_date: dt.date
+    end_date: dt.date
+    location: Location
+    country: str
+    deadline: dt.date
+
+
+@register
+class DerogationRequested(MissionEvent):
+    start_date: dt.date
+    end_date: dt.date
+    location: Location
+    country: str
+    deadline: dt.date
+    reasons: list[str]
+    message: str
+
+
+@register
+class DerogationApproved(MissionEvent):
+    message: str
+
+
+@register
+class DerogationRejected(MissionEvent):
+    message: str
+
+
+@register
+class SectionSaved(MissionEvent):
+    section: str
+    fields: dict[str, Any]
+    by: Literal["student", "company"]
+
+
+@register
+class MissionSentToCompany(MissionEvent):
+    company_round: int
+    supervisor_email: str
+    language: Literal["fr", "en"]
+    message: str | None = None
+
+
+@register
+class CompanyCompleted(MissionEvent):
+    company_round: int
+
+
+@register
+class TutorAssigned(MissionEvent):
+    tutor_email: str
+    tutor_name: str
+
+
+@register
+class StudentConfirmed(MissionEvent):
+    message: str | None = None
+
+
+@register
+class MissionCancelled(MissionEvent):
+    reason: str
+    by_role: str
+    previous_status: str
+
+
+@register
+class TutorApproved(MissionEvent):
+    pass
+
+
+@register
+class TutorRefused(MissionEvent):
+    reason: str
+
+
+@register
+class MissionSentBack(MissionEvent):
+    reason: str
+
+
+@register
+class MissionApproved(MissionEvent):
+    """Final approval; `mission` is the whole sheet, so the agreement needs nothing else."""
+
+    mission: dict[str, Any]

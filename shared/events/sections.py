@@ -1,0 +1,152 @@
+"""The five data sections of a mission sheet, shared by every service.
+
+Each field is optional while the sheet is being filled in: the student leaves
+some empty for the company to complete. `REQUIRED_ON_SUBMIT` lists what the
+student must give before the sheet goes to the company, and
+`REQUIRED_ON_VALIDATION` what must be there when the company validates.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+Phone = Annotated[str, Field(min_length=4, max_length=30, pattern=r"^[0-9+ ().-]+$")]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StudentSection(Section):
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    email: EmailStr | None = None
+    student_number: Annotated[str, Field(min_length=1, max_length=30)] | None = None
+    phone: Phone | None = None
+    address: LongText | None = None
+
+
+class OrganisationSection(Section):
+    name: ShortText | None = None
+    siret: str | None = Field(
+        default=None, description="SIRET number of a French host: 14 digits."
+    )
+    identifier: ShortText | None = Field(
+        default=None, description="Legal identifier of a host outside France."
+    )
+    address: LongText | None = None
+    country: str | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 code, for example FR."
+    )
+    sector: ShortText | None = None
+    size: ShortText | None = None
+    representative_name: ShortText | None = Field(
+        default=None, description="Person who signs the agreement for the host."
+    )
+    representative_position: ShortText | None = None
+
+    @field_validator("siret")
+    @classmethod
+    def _siret_has_14_digits(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = value.replace(" ", "")
+        if not re.fullmatch(r"[0-9]{14}", digits):
+            raise ValueError("a SIRET number has 14 digits, for example 732 829 320 00074")
+        return digits
+
+    @field_validator("country")
+    @classmethod
+    def _country_is_alpha2(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError("give the ISO 3166-1 alpha-2 country code, for example FR or DE")
+        return value.upper()
+
+
+class SupervisorSection(Section):
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    position: ShortText | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class MissionSection(Section):
+    title: ShortText | None = None
+    description: LongText | None = None
+    department: ShortText | None = None
+    objectives: LongText | None = None
+    skills: LongText | None = None
+
+
+class TermsSection(Section):
+    weekly_hours: Decimal | None = Field(
+        default=None, gt=0, le=48, description="Hours of presence per week, at most 48."
+    )
+    working_days: ShortText | None = Field(
+        default=None, description="Days of presence, for example Monday to Friday."
+    )
+    monthly_allowance: Decimal | None = Field(
+        default=None, ge=0, le=100000, description="Allowance per month, in euros."
+    )
+    allowance_payment: ShortText | None = Field(
+        default=None, description="How the allowance is paid, for example bank transfer."
+    )
+    benefits: LongText | None = Field(
+        default=None, description="Meal vouchers, transport, housing and other benefits."
+    )
+    leave: LongText | None = Field(
+        default=None, description="Days of leave and authorised absences."
+    )
+    remote_work: LongText | None = Field(
+        default=None, description="Days of remote work per week and their conditions."
+    )
+
+
+SECTION_MODELS: dict[str, type[Section]] = {
+    "student": StudentSection,
+    "organisation": OrganisationSection,
+    "supervisor": SupervisorSection,
+    "mission": MissionSection,
+    "terms": TermsSection,
+}
+
+REQUIRED_ON_SUBMIT: dict[str, tuple[str, ...]] = {
+    "student": ("first_name", "last_name", "email", "student_number"),
+    "organisation": ("name", "country"),
+    "supervisor": ("first_name", "last_name", "email"),
+    "mission": ("title",),
+    "terms": (),
+}
+
+REQUIRED_ON_VALIDATION: dict[str, tuple[str, ...]] = {
+    "student": ("first_name", "last_name", "email", "student_number"),
+    "organisation": ("name", "country", "address", "representative_name"),
+    "supervisor": ("first_name", "last_name", "email", "position"),
+    "mission": ("title", "description"),
+    "terms": ("weekly_hours", "monthly_allowance"),
+}
+
+
+def dump_section(section: Section) -> dict[str, Any]:
+    """Return the fields that were given, as JSON-ready values."""
+    return section.model_dump(mode="json", exclude_none=True)
+
+
+def missing_fields(
+    sections: dict[str, dict[str, Any]], required: dict[str, tuple[str, ...]]
+) -> list[str]:
+    """List the required fields still empty, as `section.field`, in form order."""
+    missing = []
+    for name, fields in required.items():
+        given = sections.get(name, {})
+        missing.extend(f"{name}.{field}" for field in fields if given.get(field) in (None, ""))
+    return missing

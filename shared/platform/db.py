@@ -1,0 +1,137 @@
+"""A thin layer over SQLite and PostgreSQL: one SQL text, two dialects.
+
+SQL is written with `?` placeholders; the PostgreSQL connection rewrites them
+to `%s`. DDL that differs between the two goes through `Database.ddl`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+Row = dict[str, Any]
+
+
+class Transaction(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Database(Protocol):
+    dialect: Literal["sqlite", "postgresql"]
+
+    def transaction(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+class _SqliteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._connection.execute(sql, tuple(params)).rowcount
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row = self._connection.execute(sql, tuple(params)).fetchone()
+        return dict(row) if row is not None else None
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [dict(row) for row in self._connection.execute(sql, tuple(params))]
+
+
+class SqliteDatabase:
+    """One SQLite file, one connection, transactions serialised by a lock.
+
+    A small school's traffic fits one writer; WAL mode lets the file be read
+    by the `rebuild` command while the service runs.
+    """
+
+    dialect: Literal["sqlite"] = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._connection = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._connection.row_factory = sqlite3.Row
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA foreign_keys=ON")
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTransaction(self._connection)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class _PostgresTransaction:
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = self._connection.execute(self._sql(sql), tuple(params))
+        return int(cursor.rowcount)
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row = self._connection.execute(self._sql(sql), tuple(params)).fetchone()
+        return dict(row) if row is not None else None
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._connection.execute(self._sql(sql), tuple(params))
+        return [dict(row) for row in cursor.fetchall()]
+
+
+class PostgresDatabase:
+    dialect: Literal["postgresql"] = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=8, kwargs={"row_factory": dict_row}, open=True
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._pool.connection() as connection, connection.transaction():
+            yield _PostgresTransaction(connection)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def ddl(database: Database, sqlite: str, postgresql: str) -> str:
+    return sqlite if database.dialect == "sqlite" else postgresql
+
+
+def open_database(service: str, *, data_dir: Path, database_url: str | None) -> Database:
+    """Open the database of one service: its own SQLite file or PostgreSQL database."""
+    if database_url is None:
+        return SqliteDatabase(data_dir / f"{service}.db")
+    if "{service}" not in database_url:
+        raise ValueError(
+            "CAMPUS_DATABASE_URL must name the database as {service}, for example "
+            "postgresql://campus@127.0.0.1/campus_{service}"
+        )
+    return PostgresDatabase(database_url.replace("{service}", service))

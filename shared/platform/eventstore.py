@@ -1,0 +1,175 @@
+"""The event store of one service, with optimistic concurrency and an outbox.
+
+Events are appended per aggregate with the version the command expects the
+aggregate to be at; the unique key (aggregate_id, aggregate_version) turns a
+concurrent append into `ConcurrencyError`. The `events` table is also the
+transactional outbox: an event is committed with the state change it records,
+and the relay publishes it from its global `position` afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from shared.events.base import EventEnvelope
+from shared.platform.db import Database, Transaction, ddl
+from shared.platform.errors import ConcurrencyError
+
+InlineProjection = Callable[[Transaction, Sequence[EventEnvelope]], None]
+
+
+def create_schema(database: Database) -> None:
+    position = ddl(
+        database,
+        "position INTEGER PRIMARY KEY AUTOINCREMENT",
+        "position BIGSERIAL PRIMARY KEY",
+    )
+    with database.transaction() as tx:
+        tx.execute(
+            f"""CREATE TABLE IF NOT EXISTS events (
+                {position},
+                event_id TEXT NOT NULL UNIQUE,
+                aggregate_type TEXT NOT NULL,
+                aggregate_id TEXT NOT NULL,
+                aggregate_version INTEGER NOT NULL,
+                event_type TEXT NOT NULL,
+                envelope TEXT NOT NULL,
+                UNIQUE (aggregate_id, aggregate_version))"""
+        )
+        tx.execute(
+            """CREATE TABLE IF NOT EXISTS outbox_cursor (
+                name TEXT PRIMARY KEY, position BIGINT NOT NULL)"""
+        )
+        tx.execute(
+            """CREATE TABLE IF NOT EXISTS processed_events (
+                consumer TEXT NOT NULL, event_id TEXT NOT NULL,
+                PRIMARY KEY (consumer, event_id))"""
+        )
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    text = str(error).lower()
+    return "unique" in text or "duplicate key" in text
+
+
+class EventStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        create_schema(database)
+
+    def append(
+        self,
+        aggregate_id: str,
+        expected_version: int,
+        envelopes: Sequence[EventEnvelope],
+        inline: InlineProjection | None = None,
+    ) -> None:
+        """Append events after `expected_version`, or raise `ConcurrencyError`.
+
+        `inline` runs in the same transaction, for projections that must be
+        read back by the very next request.
+        """
+        try:
+            with self.database.transaction() as tx:
+                self._lock_appends(tx)
+                current = self._version(tx, aggregate_id)
+                if current != expected_version:
+                    raise ConcurrencyError(
+                        "this mission was changed by someone else meanwhile: "
+                        "reload it and try again"
+                    )
+                for envelope in envelopes:
+                    self._insert(tx, envelope)
+                if inline is not None:
+                    inline(tx, envelopes)
+        except ConcurrencyError:
+            raise
+        except Exception as error:
+            if _is_unique_violation(error):
+                raise ConcurrencyError(
+                    "this mission was changed by someone else meanwhile: "
+                    "reload it and try again"
+                ) from error
+            raise
+
+    def _lock_appends(self, tx: Transaction) -> None:
+        # PostgreSQL hands out BIGSERIAL positions before commit, so two
+        # concurrent appends could commit out of order and the relay would
+        # skip the lower position. One advisory lock per transaction keeps
+        # commit order equal to position order. SQLite already has one writer.
+        if self.database.dialect == "postgresql":
+            tx.execute("SELECT pg_advisory_xact_lock(7262001)")
+
+    @staticmethod
+    def _version(tx: Transaction, aggregate_id: str) -> int:
+        row = tx.fetchone(
+            "SELECT MAX(aggregate_version) AS version FROM events WHERE aggregate_id = ?",
+            (aggregate_id,),
+        )
+        return int(row["version"]) if row and row["version"] is not None else 0
+
+    @staticmethod
+    def _insert(tx: Transaction, envelope: EventEnvelope) -> None:
+        tx.execute(
+            """INSERT INTO events (event_id, aggregate_type, aggregate_id,
+                aggregate_version, event_type, envelope) VALUES (?, ?, ?, ?, ?, ?)""",
+            (
+                envelope.event_id,
+                envelope.aggregate_type,
+                envelope.aggregate_id,
+                envelope.aggregate_version,
+                envelope.event_type,
+                envelope.model_dump_json(),
+            ),
+        )
+
+    def load(self, aggregate_id: str) -> list[EventEnvelope]:
+        with self.database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT envelope FROM events WHERE aggregate_id = ? "
+                "ORDER BY aggregate_version",
+                (aggregate_id,),
+            )
+        return [EventEnvelope.model_validate_json(row["envelope"]) for row in rows]
+
+    def read_after(self, position: int, limit: int = 200) -> list[tuple[int, EventEnvelope]]:
+        """Return up to `limit` events after a global position, oldest first."""
+        with self.database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT position, envelope FROM events WHERE position > ? "
+                "ORDER BY position LIMIT ?",
+                (position, limit),
+            )
+        return [
+            (int(row["position"]), EventEnvelope.model_validate_json(row["envelope"]))
+            for row in rows
+        ]
+
+    def cursor(self, name: str) -> int:
+        with self.database.transaction() as tx:
+            row = tx.fetchone("SELECT position FROM outbox_cursor WHERE name = ?", (name,))
+        return int(row["position"]) if row else 0
+
+    def move_cursor(self, name: str, position: int) -> None:
+        with self.database.transaction() as tx:
+            tx.execute(
+                "INSERT INTO outbox_cursor (name, position) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (name, position),
+            )
+
+
+def mark_processed(tx: Transaction, consumer: str, event_id: str) -> bool:
+    """Record that `consumer` handled an event; False when it already had."""
+    inserted = tx.execute(
+        "INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (consumer, event_id),
+    )
+    return inserted == 1
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

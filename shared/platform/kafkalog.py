@@ -1,0 +1,113 @@
+"""The event log on Apache Kafka, through aiokafka.
+
+Topics are created with unlimited retention, because projections are rebuilt
+by reading a topic from its first offset. The producer is idempotent (which
+implies acks=all). Consumers commit a record's offset only after its handler
+returned, so a crash replays the record and the handler's processed-event
+record makes the replay harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.events.base import EventEnvelope
+from shared.events.catalogue import TOPICS
+from shared.platform.eventlog import Handler
+
+log = structlog.get_logger()
+PARTITIONS = 3
+
+
+class KafkaLog:
+    # NOTE: consumers are plain aiokafka consumer groups. faust-streaming agents
+    # would wrap the same handlers; they are not used yet because each handler
+    # commits its offset after its own database transaction, which faust's
+    # automatic commit does not let a handler control.
+    def __init__(self, bootstrap: str, client_id: str) -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        await self._create_topics()
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            enable_idempotence=True,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def _create_topics(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [
+                NewTopic(
+                    name=topic,
+                    num_partitions=PARTITIONS,
+                    replication_factor=1,
+                    topic_configs={"retention.ms": "-1"},
+                )
+                for topic in TOPICS.values()
+                if topic not in existing
+            ]
+            if missing:
+                try:
+                    await admin.create_topics(missing)
+                except TopicAlreadyExistsError:
+                    pass
+        finally:
+            await admin.close()
+
+    async def publish(self, topic: str, envelope: EventEnvelope) -> None:
+        assert self._producer is not None, "KafkaLog.start() was not awaited"
+        await self._producer.send_and_wait(
+            topic,
+            key=envelope.aggregate_id.encode(),
+            value=envelope.model_dump_json().encode(),
+        )
+
+    async def consume(
+        self, group: str, topics: Sequence[str], handler: Handler, from_start: bool = False
+    ) -> None:
+        consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await consumer.start()
+        try:
+            if from_start:
+                await self._rewind(consumer)
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=100)
+                for partition, records in batches.items():
+                    for record in records:
+                        await handler(EventEnvelope.model_validate_json(record.value))
+                        await consumer.commit({partition: record.offset + 1})
+        finally:
+            await asyncio.shield(consumer.stop())
+
+    @staticmethod
+    async def _rewind(consumer: AIOKafkaConsumer) -> None:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=200, max_records=1)
+        partitions: list[TopicPartition] = list(consumer.assignment())
+        await consumer.seek_to_beginning(*partitions)

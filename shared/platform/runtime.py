@@ -1,0 +1,140 @@
+"""What every service runs besides its HTTP routes: the outbox relay and consumers.
+
+A `ServiceRuntime` holds one service's event store, its FastAPI app and its
+background tasks. The embedded runner starts all of them in one process; the
+distributed runner starts one per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from fastapi import FastAPI
+
+from shared.events.base import EventEnvelope
+from shared.events.catalogue import topic_for
+from shared.platform.eventlog import EventLog, Handler
+from shared.platform.eventstore import EventStore
+
+log = structlog.get_logger()
+
+
+class OutboxRelay:
+    """Publish committed events from the store's outbox to the log, in order."""
+
+    cursor_name = "relay"
+
+    def __init__(self, store: EventStore, event_log: EventLog, service: str) -> None:
+        self._store = store
+        self._log = event_log
+        self._service = service
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the relay after an append; safe to call from any thread."""
+        loop = getattr(self, "_loop", None)
+        if loop is not None:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def publish_pending(self) -> int:
+        position = await asyncio.to_thread(self._store.cursor, self.cursor_name)
+        published = 0
+        while True:
+            batch = await asyncio.to_thread(self._store.read_after, position)
+            if not batch:
+                return published
+            for position, envelope in batch:
+                await self._log.publish(topic_for(envelope.aggregate_type), envelope)
+            await asyncio.to_thread(self._store.move_cursor, self.cursor_name, position)
+            published += len(batch)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await self.publish_pending()
+            except Exception:
+                log.exception("outbox.publish_failed", service=self._service)
+                await asyncio.sleep(1)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+            self._wake.clear()
+
+
+@dataclass
+class Subscription:
+    group: str
+    topics: Sequence[str]
+    handler: Handler
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    app: FastAPI
+    store: EventStore
+    relay: OutboxRelay
+    event_log: EventLog
+    subscriptions: list[Subscription] = field(default_factory=list)
+    extra_tasks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start_background(self) -> None:
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}.relay"))
+        for subscription in self.subscriptions:
+            self._tasks.append(
+                asyncio.create_task(
+                    self._consume(subscription), name=f"{self.name}.{subscription.group}"
+                )
+            )
+        for task_factory in self.extra_tasks:
+            self._tasks.append(asyncio.create_task(task_factory()))
+        log.info("service.started", service=self.name)
+
+    async def _consume(self, subscription: Subscription) -> None:
+        while True:
+            try:
+                await self.event_log.consume(
+                    subscription.group, subscription.topics, subscription.handler
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer.failed", service=self.name, group=subscription.group)
+                await asyncio.sleep(1)
+
+    async def stop_background(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.relay.publish_pending()
+        log.info("service.stopped", service=self.name)
+
+
+def handled_once(
+    store: EventStore, consumer: str, apply: Callable[..., None]
+) -> Callable[[EventEnvelope], Awaitable[None]]:
+    """Wrap a synchronous projection so that each event changes it at most once.
+
+    `apply(tx, envelope)` runs in the same transaction that records the event
+    as processed, so a replayed event finds its record and changes nothing.
+    """
+    from shared.platform.eventstore import mark_processed
+
+    def _apply(envelope: EventEnvelope) -> None:
+        with store.database.transaction() as tx:
+            if mark_processed(tx, consumer, envelope.event_id):
+                apply(tx, envelope)
+
+    async def handler(envelope: EventEnvelope) -> None:
+        await asyncio.to_thread(_apply, envelope)
+
+    return handler

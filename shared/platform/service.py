@@ -1,0 +1,53 @@
+"""What every service's wiring shares: its app, store, relay and seed data."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from shared.platform.db import open_database
+from shared.platform.errors import install_error_handlers
+from shared.platform.eventlog import EventLog
+from shared.platform.eventstore import EventStore
+from shared.platform.runtime import OutboxRelay
+from shared.platform.settings import Settings
+
+
+@lru_cache(maxsize=4)
+def load_seed(path: Path) -> dict[str, Any]:
+    seed: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return seed
+
+
+def open_store(name: str, settings: Settings) -> EventStore:
+    database = open_database(
+        name, data_dir=settings.data_dir, database_url=settings.database_url
+    )
+    return EventStore(database)
+
+
+def service_app(name: str, settings: Settings) -> FastAPI:
+    app = FastAPI(title=f"Campus {name}", openapi_url="/api/v1/openapi.json")
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    @app.get("/health/live", include_in_schema=False)
+    def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", include_in_schema=False)
+    def ready() -> dict[str, str]:
+        store: EventStore = app.state.store
+        with store.database.transaction() as tx:
+            tx.fetchone("SELECT 1 AS ok")
+        return {"status": "ok"}
+
+    return app
+
+
+def relay_for(name: str, store: EventStore, event_log: EventLog) -> OutboxRelay:
+    return OutboxRelay(store, event_log, name)

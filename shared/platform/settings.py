@@ -1,0 +1,62 @@
+"""Settings of every Campus process, read from `CAMPUS_*` environment variables.
+
+The embedded mode is the default: SQLite files under `data_dir`, the embedded
+event log, the local mailbox and the development login. The distributed mode
+sets `database_url`, `kafka_bootstrap` and `smtp_host`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAMPUS_")
+
+    mode: Literal["embedded", "distributed"] = "embedded"
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(Path(".run/data"), description="SQLite files and stored files.")
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL in which {service} stands for the service's name.",
+    )
+    kafka_bootstrap: str | None = Field(None, description="host:port of a Kafka broker.")
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    mail_from: str = "Campus <campus@school.example>"
+    career_service_email: str = "career-service@school.example"
+    public_url: str = Field("http://127.0.0.1:8000", description="Address in emails.")
+    secret_key: str = Field(DEFAULT_SECRET, description="Signs sessions and links.")
+    company_link_days: int = Field(30, ge=1, description="Days a company link works.")
+    dev_login: bool | None = Field(
+        None, description="Serve /api/v1/dev/*; defaults to on in the embedded mode."
+    )
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Base URL of each service the gateway calls, in the distributed mode.",
+    )
+    seed_file: Path = Path(__file__).resolve().parents[2] / "seed" / "demo.json"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("CAMPUS_SECRET_KEY must be set to a random value in production")
+        if self.environment == "production" and self.dev_login:
+            raise ValueError("CAMPUS_DEV_LOGIN cannot be on in production")
+        return self
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        if self.dev_login is None:
+            return self.mode == "embedded"
+        return self.dev_login
+
+    @property
+    def uses_mailbox(self) -> bool:
+        return self.smtp_host is None

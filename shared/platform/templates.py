@@ -1,0 +1,62 @@
+"""The one Jinja2 environment for pages, emails and PDFs.
+
+Every service folder may hold a `templates/` folder; templates are named by
+their path under it, so each service prefixes its own (`documents/...`).
+Autoescaping is on for every template, HTML or not, so that text typed by a
+student or a company never becomes markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+
+
+def _as_date(value: str | dt.date) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def date_filter(value: str | dt.date | None, locale: str = "fr") -> str:
+    """Format an ISO date the way the reader's language writes it."""
+    if value in (None, ""):
+        return ""
+    return format_date(_as_date(value), format="long", locale=locale)
+
+
+def money_filter(value: str | Decimal | float | None, locale: str = "fr") -> str:
+    if value in (None, ""):
+        return ""
+    return format_currency(Decimal(str(value)), "EUR", locale=locale)
+
+
+def number_filter(value: str | Decimal | float | None, locale: str = "fr") -> str:
+    if value in (None, ""):
+        return ""
+    return format_decimal(Decimal(str(value)), locale=locale)
+
+
+@lru_cache(maxsize=1)
+def template_environment() -> Environment:
+    loaders = [
+        FileSystemLoader(str(folder))
+        for folder in sorted(SERVICES_DIR.glob("*/templates"))
+    ]
+    environment = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["date"] = date_filter
+    environment.filters["money"] = money_filter
+    environment.filters["number"] = number_filter
+    return environment
