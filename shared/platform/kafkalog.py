@@ -30,10 +30,14 @@ class KafkaLog:
     # would wrap the same handlers; they are not used yet because each handler
     # commits its offset after its own database transaction, which faust's
     # automatic commit does not let a handler control.
-    def __init__(self, bootstrap: str, client_id: str) -> None:
+    def __init__(self, bootstrap: str, client_id: str, namespace: str = "") -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id
+        self._prefix = f"{namespace}." if namespace else ""
         self._producer: AIOKafkaProducer | None = None
+
+    def _name(self, topic_or_group: str) -> str:
+        return f"{self._prefix}{topic_or_group}"
 
     async def start(self) -> None:
         await self._create_topics()
@@ -56,13 +60,13 @@ class KafkaLog:
             existing = set(await admin.list_topics())
             missing = [
                 NewTopic(
-                    name=topic,
+                    name=self._name(topic),
                     num_partitions=PARTITIONS,
                     replication_factor=1,
                     topic_configs={"retention.ms": "-1"},
                 )
                 for topic in TOPICS.values()
-                if topic not in existing
+                if self._name(topic) not in existing
             ]
             if missing:
                 try:
@@ -75,7 +79,7 @@ class KafkaLog:
     async def publish(self, topic: str, envelope: EventEnvelope) -> None:
         assert self._producer is not None, "KafkaLog.start() was not awaited"
         await self._producer.send_and_wait(
-            topic,
+            self._name(topic),
             key=envelope.aggregate_id.encode(),
             value=envelope.model_dump_json().encode(),
         )
@@ -84,10 +88,10 @@ class KafkaLog:
         self, group: str, topics: Sequence[str], handler: Handler, from_start: bool = False
     ) -> None:
         consumer = AIOKafkaConsumer(
-            *topics,
+            *[self._name(topic) for topic in topics],
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
-            group_id=group,
+            group_id=self._name(group),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",

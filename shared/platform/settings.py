@@ -27,10 +27,15 @@ class Settings(BaseSettings):
         description="PostgreSQL URL in which {service} stands for the service's name.",
     )
     kafka_bootstrap: str | None = Field(None, description="host:port of a Kafka broker.")
+    kafka_namespace: str = Field(
+        "",
+        description="Prefix of topic and consumer-group names, so that several "
+        "deployments or test runs can share one broker; empty in production.",
+    )
     smtp_host: str | None = None
     smtp_port: int = 25
-    mail_from: str = "Campus <campus@school.example>"
-    career_service_email: str = "career-service@school.example"
+    mail_from: str = "Campus <campus@ecole-campus.fr>"
+    career_service_email: str = "scs@ecole-campus.fr"
     public_url: str = Field("http://127.0.0.1:8000", description="Address in emails.")
     secret_key: str = Field(DEFAULT_SECRET, description="Signs sessions and links.")
     company_link_days: int = Field(30, ge=1, description="Days a company link works.")

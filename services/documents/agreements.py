@@ -1,0 +1,86 @@
+"""The agreement is generated once per approved mission and kept as a file."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+
+import structlog
+
+from services.documents.rendering import render_agreement
+from services.documents.storage import FileStorage
+from shared.events.base import EventEnvelope, wrap
+from shared.events.documents import AgreementGenerated
+from shared.platform.db import Database, Transaction
+from shared.platform.errors import ConcurrencyError
+from shared.platform.eventstore import EventStore
+
+log = structlog.get_logger()
+KIND = "agreements"
+
+
+def create_schema(database: Database) -> None:
+    with database.transaction() as tx:
+        tx.execute(
+            """CREATE TABLE IF NOT EXISTS agreements (
+                mission_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL,
+                size INTEGER NOT NULL, generated_at TEXT NOT NULL)"""
+        )
+
+
+def project(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
+    for envelope in envelopes:
+        if envelope.event_type != "AgreementGenerated":
+            continue
+        tx.execute(
+            "INSERT INTO agreements (mission_id, sha256, size, generated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (mission_id) DO NOTHING",
+            (
+                envelope.data["mission_id"],
+                envelope.data["sha256"],
+                envelope.data["size"],
+                envelope.occurred_at.isoformat(),
+            ),
+        )
+
+
+def exists(database: Database, mission_id: str) -> bool:
+    with database.transaction() as tx:
+        row = tx.fetchone("SELECT 1 AS found FROM agreements WHERE mission_id = ?", (mission_id,))
+    return row is not None
+
+
+class AgreementGenerator:
+    def __init__(self, store: EventStore, storage: FileStorage, on_append: object) -> None:
+        self._store = store
+        self._storage = storage
+        self._on_append = on_append
+
+    async def handle(self, envelope: EventEnvelope) -> None:
+        """Generate the agreement of an approved mission, once."""
+        if envelope.event_type != "MissionApproved":
+            return
+        mission_id = envelope.aggregate_id
+        if await asyncio.to_thread(exists, self._store.database, mission_id):
+            return
+        pdf = await asyncio.to_thread(render_agreement, envelope.data["mission"])
+        sha256 = await asyncio.to_thread(self._storage.write, KIND, mission_id, pdf)
+        generated = wrap(
+            AgreementGenerated(mission_id=mission_id, sha256=sha256, size=len(pdf)),
+            aggregate_id=f"agreement-{mission_id}",
+            aggregate_version=1,
+            actor=None,
+            occurred_at=dt.datetime.now(dt.UTC),
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.event_id,
+        )
+        try:
+            await asyncio.to_thread(
+                self._store.append, generated.aggregate_id, 0, [generated], project
+            )
+        except ConcurrencyError:
+            return  # An earlier delivery of the same approval already recorded it.
+        if callable(self._on_append):
+            self._on_append()
+        log.info("agreement.generated", mission_id=mission_id, size=len(pdf))

@@ -1,0 +1,39 @@
+"""Wiring of the documents service."""
+
+from __future__ import annotations
+
+from services.documents import agreements
+from services.documents.agreements import AgreementGenerator
+from services.documents.api import router
+from services.documents.storage import FileStorage
+from shared.events.catalogue import TOPICS
+from shared.platform.eventlog import EventLog
+from shared.platform.runtime import ServiceRuntime, Subscription
+from shared.platform.service import open_store, relay_for, service_app
+from shared.platform.settings import Settings
+
+NAME = "documents"
+
+
+def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
+    store = open_store(NAME, settings)
+    agreements.create_schema(store.database)
+    relay = relay_for(NAME, store, event_log)
+    storage = FileStorage(settings.data_dir / "files")
+    generator = AgreementGenerator(store, storage, relay.notify)
+
+    app = service_app(NAME, settings)
+    app.state.store = store
+    app.state.storage = storage
+    app.include_router(router)
+    subscription = Subscription(
+        group=f"campus.{NAME}", topics=[TOPICS["mission"]], handler=generator.handle
+    )
+    return ServiceRuntime(
+        name=NAME,
+        app=app,
+        store=store,
+        relay=relay,
+        event_log=event_log,
+        subscriptions=[subscription],
+    )

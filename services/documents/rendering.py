@@ -1,0 +1,350 @@
+"""PDF documents of a mission: the mission sheet and the internship agreement.
+
+Both are Jinja2 templates under `templates/documents/`, rendered by xhtml2pdf
+with the DejaVu Sans font embedded from `fonts/`, so that accented names come
+out as typed. Rendering is synchronous and CPU-bound: callers run it in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+from xhtml2pdf import pisa  # type: ignore[import-untyped]
+from xhtml2pdf.config.resources import (  # type: ignore[import-untyped]
+    ResourceAccessPolicy,
+)
+
+from shared.events.sections import SECTION_MODELS
+from shared.platform.templates import template_environment
+
+log = logging.getLogger(__name__)
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_FILES = frozenset({"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"})
+
+# The templates name their fonts `fonts/<file>`, which _resolve_font maps into
+# FONTS_DIR. xhtml2pdf 0.2.28 reads local files only inside the directories of
+# its resource policy and drops a font outside them with just a warning. This
+# policy allows the fonts folder alone, and no network access.
+_RESOURCE_POLICY = ResourceAccessPolicy.server(FONTS_DIR, allow_remote=False)
+
+# xhtml2pdf 0.2.28 already serialises conversions with a lock of its own,
+# because ReportLab keeps fonts in module globals. This lock keeps rendering
+# safe if another version drops that lock.
+_RENDER_LOCK = threading.Lock()
+
+DEFAULT_SCHOOL_NAME = "École"
+LANGUAGES = ("fr", "en")
+
+SHEET_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "reference": "Référence",
+        "program": "Formation",
+        "dates": "Dates",
+        "from": "du",
+        "to": "au",
+        "place": "Lieu",
+        "france": "France",
+        "abroad": "Étranger",
+    },
+    "en": {
+        "reference": "Reference",
+        "program": "Program",
+        "dates": "Dates",
+        "from": "from",
+        "to": "to",
+        "place": "Place",
+        "france": "France",
+        "abroad": "Abroad",
+    },
+}
+
+SECTION_TITLES: dict[str, dict[str, str]] = {
+    "fr": {
+        "student": "Étudiant",
+        "organisation": "Organisme d'accueil",
+        "supervisor": "Tuteur dans l'organisme d'accueil",
+        "mission": "Mission",
+        "terms": "Conditions du stage",
+    },
+    "en": {
+        "student": "Student",
+        "organisation": "Host organisation",
+        "supervisor": "Host supervisor",
+        "mission": "Mission",
+        "terms": "Internship terms",
+    },
+}
+
+FIELD_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "fr": {
+        "student": {
+            "first_name": "Prénom",
+            "last_name": "Nom",
+            "email": "Adresse e-mail",
+            "student_number": "Numéro d'étudiant",
+            "phone": "Téléphone",
+            "address": "Adresse",
+        },
+        "organisation": {
+            "name": "Raison sociale",
+            "siret": "Numéro SIRET",
+            "identifier": "Identifiant légal",
+            "address": "Adresse",
+            "country": "Pays",
+            "sector": "Secteur d'activité",
+            "size": "Effectif",
+            "representative_name": "Représentant",
+            "representative_position": "Fonction du représentant",
+        },
+        "supervisor": {
+            "first_name": "Prénom",
+            "last_name": "Nom",
+            "position": "Fonction",
+            "email": "Adresse e-mail",
+            "phone": "Téléphone",
+        },
+        "mission": {
+            "title": "Intitulé",
+            "description": "Description",
+            "department": "Service",
+            "objectives": "Objectifs",
+            "skills": "Compétences à acquérir ou à développer",
+        },
+        "terms": {
+            "weekly_hours": "Heures de présence par semaine",
+            "working_days": "Jours de présence",
+            "monthly_allowance": "Gratification mensuelle",
+            "allowance_payment": "Modalités de versement",
+            "benefits": "Avantages",
+            "leave": "Congés et autorisations d'absence",
+            "remote_work": "Télétravail",
+        },
+    },
+    "en": {
+        "student": {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "email": "Email address",
+            "student_number": "Student number",
+            "phone": "Phone",
+            "address": "Address",
+        },
+        "organisation": {
+            "name": "Name",
+            "siret": "SIRET number",
+            "identifier": "Legal identifier",
+            "address": "Address",
+            "country": "Country",
+            "sector": "Sector",
+            "size": "Size",
+            "representative_name": "Representative",
+            "representative_position": "Representative's position",
+        },
+        "supervisor": {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "position": "Position",
+            "email": "Email address",
+            "phone": "Phone",
+        },
+        "mission": {
+            "title": "Title",
+            "description": "Description",
+            "department": "Department",
+            "objectives": "Objectives",
+            "skills": "Skills to acquire or develop",
+        },
+        "terms": {
+            "weekly_hours": "Weekly hours of presence",
+            "working_days": "Working days",
+            "monthly_allowance": "Monthly allowance",
+            "allowance_payment": "Payment of the allowance",
+            "benefits": "Benefits",
+            "leave": "Leave and authorised absence",
+            "remote_work": "Remote work",
+        },
+    },
+}
+
+# Display kind of a field on the mission sheet, "text" when it is not listed.
+# "long" keeps typed line breaks, "money" and "number" use the locale filters.
+FIELD_KINDS: dict[str, str] = {
+    "student.address": "long",
+    "organisation.address": "long",
+    "mission.description": "long",
+    "mission.objectives": "long",
+    "mission.skills": "long",
+    "terms.weekly_hours": "number",
+    "terms.monthly_allowance": "money",
+    "terms.benefits": "long",
+    "terms.leave": "long",
+    "terms.remote_work": "long",
+}
+
+
+class RenderingError(Exception):
+    """A document could not be converted to PDF."""
+
+
+def render_mission_sheet(mission: dict[str, Any]) -> bytes:
+    """Render the mission sheet, labelled in the mission's language, as PDF."""
+    language = _language_of(mission)
+    context = {
+        **_document_context(mission),
+        "locale": language,
+        "labels": SHEET_LABELS[language],
+        "sheet_sections": _sheet_sections(mission, language),
+    }
+    return _render_pdf("documents/mission_sheet.html", context)
+
+
+def render_agreement(mission: dict[str, Any]) -> bytes:
+    """Render the internship agreement as PDF.
+
+    The agreement is in French, followed by an English translation when the
+    internship takes place abroad.
+    """
+    context = {
+        **_document_context(mission),
+        "with_english_version": mission.get("location") == "abroad",
+    }
+    return _render_pdf("documents/agreement.html", context)
+
+
+def _document_context(mission: dict[str, Any]) -> dict[str, Any]:
+    """Collect the values both documents show, with fallbacks for gaps."""
+    sections = _sections_of(mission)
+    account = mission.get("student") or {}
+    organisation = sections["organisation"]
+    return {
+        "mission": mission,
+        "reference": _reference_of(mission),
+        "program": mission.get("program") or {},
+        "school": _school_of(mission),
+        "tutor": mission.get("tutor") or {},
+        "sections": sections,
+        "student_name": _full_name(sections["student"]) or account.get("name"),
+        "supervisor_name": _full_name(sections["supervisor"]),
+        "country": mission.get("country") or organisation.get("country"),
+    }
+
+
+def _language_of(mission: dict[str, Any]) -> str:
+    language = mission.get("language")
+    return language if language in LANGUAGES else "fr"
+
+
+def _reference_of(mission: dict[str, Any]) -> str:
+    reference = mission.get("reference")
+    return str(reference) if reference else str(mission["id"])[:8]
+
+
+def _school_of(mission: dict[str, Any]) -> dict[str, Any]:
+    school = mission.get("school") or {}
+    return {
+        "name": school.get("name") or DEFAULT_SCHOOL_NAME,
+        "address": school.get("address"),
+        "representative": school.get("representative"),
+    }
+
+
+def _sections_of(mission: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return every section, as an empty dict when the mission has none."""
+    stored_sections = mission.get("sections") or {}
+    return {name: stored_sections.get(name) or {} for name in SECTION_MODELS}
+
+
+def _full_name(person: dict[str, Any]) -> str | None:
+    parts = [person.get("first_name"), person.get("last_name")]
+    name = " ".join(str(part) for part in parts if part)
+    return name or None
+
+
+def _sheet_sections(mission: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    """List each section's title and its rows, every field in form order."""
+    sections = _sections_of(mission)
+    titles = SECTION_TITLES[language]
+    sheet_sections: list[dict[str, Any]] = []
+    for name, model in SECTION_MODELS.items():
+        labels = FIELD_LABELS[language][name]
+        rows = [
+            {
+                # A field added to the shared model before it has a label
+                # still shows, under its own name.
+                "label": labels.get(field, field.replace("_", " ")),
+                "value": sections[name].get(field),
+                "kind": FIELD_KINDS.get(f"{name}.{field}", "text"),
+            }
+            for field in model.model_fields
+        ]
+        sheet_sections.append({"title": titles[name], "rows": rows})
+    return sheet_sections
+
+
+def _render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    document = f"{template_name} for mission {context['mission']['id']}"
+    html = _render_html(template_name, context, document)
+    output = io.BytesIO()
+    with _RENDER_LOCK:
+        try:
+            status = pisa.CreatePDF(
+                html,
+                dest=output,
+                encoding="utf-8",
+                link_callback=_resolve_font,
+                resource_policy=_RESOURCE_POLICY,
+            )
+        except Exception as error:
+            message = f"converting {document} to PDF failed: {error}"
+            raise RenderingError(message) from error
+    _check_status(document, status)
+    return output.getvalue()
+
+
+def _render_html(template_name: str, context: dict[str, Any], document: str) -> str:
+    """Render the template, raising RenderingError on a value it cannot show."""
+    template = template_environment().get_template(template_name)
+    try:
+        return template.render(context)
+    except (TemplateError, ValueError, ArithmeticError) as error:
+        # ValueError: a date that is not ISO 8601. ArithmeticError: Decimal's
+        # InvalidOperation, for an amount or a number of hours that is not one.
+        message = (
+            f"rendering {document} failed: {error}. Dates must be ISO 8601"
+            " (YYYY-MM-DD) and amounts and hours decimal numbers."
+        )
+        raise RenderingError(message) from error
+
+
+def _resolve_font(uri: str, relative_to: str | None) -> str | None:
+    """Map `fonts/<file>` to the bundled font; leave any other URI unchanged."""
+    name = uri.removeprefix("fonts/")
+    if name in FONT_FILES:
+        return str(FONTS_DIR / name)
+    return None
+
+
+def _check_status(document: str, status: Any) -> None:
+    """Raise RenderingError on pisa errors or a font that was not embedded.
+
+    Other warnings, such as a character no embedded font can draw, are logged
+    and the PDF is kept.
+    """
+    problems: list[str] = []
+    for level, line, message, _fragment in status.log:
+        log.warning("xhtml2pdf %s in %s, line %s: %s", level, document, line, message)
+        # xhtml2pdf 0.2.28 starts this message with "@font-face" when it
+        # cannot read a font, and then draws the text in Helvetica.
+        if level == "error" or message.startswith("@font-face"):
+            problems.append(message)
+    if status.err or problems:
+        details = "; ".join(problems) or f"{status.err} error(s)"
+        message = f"converting {document} to PDF failed: {details}"
+        raise RenderingError(message)

@@ -1,0 +1,48 @@
+"""Wiring of the gateway: session, pages, the public API and its OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.gateway import api, pages
+from services.gateway.clients import ServiceClients
+from services.gateway.openapi import fetch_service_documents, merged_openapi
+from services.gateway.session import dev_router
+from shared.platform.errors import install_error_handlers
+from shared.platform.service import load_seed
+from shared.platform.settings import Settings
+
+
+def build(settings: Settings, clients: ServiceClients) -> FastAPI:
+    app = FastAPI(title="Campus", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.clients = clients
+    app.state.seed = load_seed(settings.seed_file)
+    app.state.service_documents = None
+    install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="campus_session",
+        same_site="lax",
+        https_only=settings.mode != "embedded",
+        max_age=12 * 3600,
+    )
+    app.include_router(dev_router)
+    app.include_router(pages.router)
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    async def openapi_document() -> dict[str, Any]:
+        if app.state.service_documents is None:
+            app.state.service_documents = await fetch_service_documents(clients)
+        return merged_openapi(app, app.state.service_documents)
+
+    @app.get("/health/live", include_in_schema=False)
+    def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,78 @@
+"""HTTP clients of the services: in process (embedded) or over the network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import Response
+
+from shared.platform.actors import ACTOR_HEADER, Actor, sign_actor
+from shared.platform.errors import CampusError
+
+SERVICES = ("missions", "documents", "notifications", "evaluations")
+
+
+class ServiceUnavailableError(CampusError):
+    status = 503
+    code = "service_unavailable"
+
+
+class ServiceClients:
+    def __init__(self, clients: dict[str, httpx.AsyncClient], secret: str) -> None:
+        self._clients = clients
+        self._secret = secret
+
+    @classmethod
+    def in_process(cls, apps: dict[str, Any], secret: str) -> ServiceClients:
+        return cls(
+            {
+                name: httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+                )
+                for name, app in apps.items()
+            },
+            secret,
+        )
+
+    @classmethod
+    def over_http(cls, urls: dict[str, str], secret: str) -> ServiceClients:
+        missing = [name for name in SERVICES if name not in urls]
+        if missing:
+            raise ValueError(f"CAMPUS_SERVICE_URLS lacks {', '.join(missing)}")
+        return cls(
+            {name: httpx.AsyncClient(base_url=urls[name], timeout=30) for name in SERVICES},
+            secret,
+        )
+
+    def headers(self, actor: Actor | None) -> dict[str, str]:
+        return {ACTOR_HEADER: sign_actor(actor, self._secret)} if actor else {}
+
+    async def request(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        actor: Actor | None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        headers = {**kwargs.pop("headers", {}), **self.headers(actor)}
+        try:
+            return await self._clients[service].request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as error:
+            raise ServiceUnavailableError(
+                f"the {service} service did not answer; try again in a moment"
+            ) from error
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+
+def relay_response(response: httpx.Response) -> Response:
+    """Pass a service's response on to the browser or script unchanged."""
+    headers = {}
+    for name in ("content-type", "content-disposition", "location"):
+        if name in response.headers:
+            headers[name] = response.headers[name]
+    return Response(response.content, status_code=response.status_code, headers=headers)

@@ -1,0 +1,100 @@
+"""Server-rendered pages: home, mission, the company's link and the mailbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.gateway.api import UpstreamError, visible_mission
+from services.gateway.clients import ServiceClients
+from services.gateway.session import login as dev_login
+from services.gateway.session import DevLogin, signed_in
+from shared.platform.templates import template_environment
+
+router = APIRouter(include_in_schema=False)
+
+
+def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    template = template_environment().get_template(f"gateway/{name}")
+    html = template.render(
+        user=signed_in(request),
+        dev_login=request.app.state.settings.dev_login_enabled,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _clients(request: Request) -> ServiceClients:
+    clients: ServiceClients = request.app.state.clients
+    return clients
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    user = signed_in(request)
+    missions: list[dict[str, Any]] = []
+    if user is not None:
+        response = await _clients(request).request("missions", "GET", "/api/v1/missions", user)
+        missions = response.json() if response.status_code == 200 else []
+    users = request.app.state.seed["users"] if request.app.state.settings.dev_login_enabled else []
+    return _render(request, "home.html", missions=missions, users=users)
+
+
+@router.post("/login")
+def login_form(request: Request, email: str = Form()) -> Response:
+    dev_login(request, DevLogin(email=email))
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout_form(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/missions/{mission_id}")
+async def mission_page(request: Request, mission_id: str) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        mission = await visible_mission(request, user, mission_id)
+    except UpstreamError as error:
+        return _render(request, "error.html", status_code=error.status, message=error.message)
+    return _render(request, "mission.html", mission=mission)
+
+
+@router.get("/company/{token}")
+async def company_page(request: Request, token: str) -> Response:
+    response = await _clients(request).request(
+        "missions", "GET", f"/api/v1/company/{token}/mission", None
+    )
+    if response.status_code != 200:
+        body = response.json()
+        return _render(
+            request, "error.html", status_code=response.status_code, message=body["message"]
+        )
+    return _render(request, "company.html", mission=response.json(), token=token)
+
+
+@router.post("/company/{token}/validate")
+async def company_validate_form(request: Request, token: str) -> Response:
+    response = await _clients(request).request(
+        "missions", "POST", f"/api/v1/company/{token}/validate", None
+    )
+    if response.status_code != 200:
+        body = response.json()
+        return _render(
+            request, "error.html", status_code=response.status_code, message=body["message"]
+        )
+    return _render(request, "company_done.html", mission=response.json())
+
+
+@router.get("/mailbox")
+async def mailbox_page(request: Request) -> Response:
+    response = await _clients(request).request("notifications", "GET", "/api/v1/dev/mailbox", None)
+    if response.status_code != 200:
+        return _render(request, "error.html", status_code=404, message="no mailbox here")
+    return _render(request, "mailbox.html", emails=response.json())

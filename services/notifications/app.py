@@ -1,0 +1,43 @@
+"""Wiring of the notifications service."""
+
+from __future__ import annotations
+
+from services.notifications import contacts, outbox
+from services.notifications.api import router
+from services.notifications.handlers import make_apply
+from services.notifications.sender import Mailer, MailboxMailer, Sender, SmtpMailer
+from shared.events.catalogue import TOPICS
+from shared.platform.eventlog import EventLog
+from shared.platform.runtime import ServiceRuntime, Subscription, handled_once
+from shared.platform.service import open_store, relay_for, service_app
+from shared.platform.settings import Settings
+
+NAME = "notifications"
+CONSUMER = "notifications"
+
+
+def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
+    store = open_store(NAME, settings)
+    contacts.create_schema(store.database)
+    outbox.create_schema(store.database)
+    mailer: Mailer = MailboxMailer() if settings.uses_mailbox else SmtpMailer(settings)
+    sender = Sender(store.database, mailer)
+    handler = handled_once(store, CONSUMER, make_apply(settings, sender.notify))
+
+    app = service_app(NAME, settings)
+    app.state.store = store
+    app.include_router(router)
+    subscription = Subscription(
+        group=f"campus.{NAME}",
+        topics=[TOPICS["mission"], TOPICS["document"]],
+        handler=handler,
+    )
+    return ServiceRuntime(
+        name=NAME,
+        app=app,
+        store=store,
+        relay=relay_for(NAME, store, event_log),
+        event_log=event_log,
+        subscriptions=[subscription],
+        extra_tasks=[sender.run],
+    )

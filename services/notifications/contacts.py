@@ -1,0 +1,62 @@
+"""Who to write to about each mission, projected from the missions' events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.events.base import EventEnvelope
+from shared.platform.db import Database, Transaction
+
+TABLE = "mission_contacts"
+
+
+def create_schema(database: Database) -> None:
+    with database.transaction() as tx:
+        tx.execute(
+            f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+                mission_id TEXT PRIMARY KEY, document TEXT NOT NULL)"""
+        )
+
+
+def load(tx: Transaction, mission_id: str) -> dict[str, Any]:
+    row = tx.fetchone(f"SELECT document FROM {TABLE} WHERE mission_id = ?", (mission_id,))
+    return json.loads(row["document"]) if row else {"mission_id": mission_id}
+
+
+def save(tx: Transaction, contacts: dict[str, Any]) -> None:
+    tx.execute(
+        f"""INSERT INTO {TABLE} (mission_id, document) VALUES (?, ?)
+            ON CONFLICT (mission_id) DO UPDATE SET document = excluded.document""",
+        (contacts["mission_id"], json.dumps(contacts, ensure_ascii=False, sort_keys=True)),
+    )
+
+
+def update(contacts: dict[str, Any], envelope: EventEnvelope) -> dict[str, Any]:
+    """Return the contacts after one mission event."""
+    data = envelope.data
+    updated = dict(contacts)
+    match envelope.event_type:
+        case "MissionCreated":
+            updated.update(
+                student_email=data["student_email"],
+                student_name=data["student_name"],
+                student_language=data["student_language"],
+                program_name=data["program_name"],
+            )
+        case "DatesSet" | "DerogationRequested":
+            updated.update(location=data["location"], start_date=data["start_date"])
+        case "SectionSaved":
+            section = dict(updated.get(data["section"], {}))
+            section.update(data["fields"])
+            updated[data["section"]] = section
+        case "MissionSentToCompany":
+            updated.update(
+                supervisor_email=data["supervisor_email"],
+                company_language=data["language"],
+                company_round=data["company_round"],
+                company_involved=True,
+            )
+        case "TutorAssigned":
+            updated.update(tutor_email=data["tutor_email"], tutor_name=data["tutor_name"])
+    return updated

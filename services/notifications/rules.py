@@ -1,0 +1,125 @@
+"""Which email each event calls for: who must act next, in their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.events.base import EventEnvelope
+from shared.platform.links import LinkClaims, sign_link
+from shared.platform.settings import Settings
+
+COMPANY_PURPOSE = "company_completion"
+# Statuses in which the company had already received the mission sheet.
+COMPANY_INVOLVED = {
+    "sent_to_company",
+    "company_completed",
+    "tutor_review",
+    "career_service_review",
+    "approved",
+}
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    kind: str
+    to: str
+    language: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _student(contacts: dict[str, Any], kind: str, **context: Any) -> OutgoingEmail:
+    return OutgoingEmail(
+        kind=kind,
+        to=contacts["student_email"],
+        language=contacts.get("student_language", "fr"),
+        context=context,
+    )
+
+
+def _supervisor(contacts: dict[str, Any], kind: str, **context: Any) -> OutgoingEmail:
+    return OutgoingEmail(
+        kind=kind,
+        to=contacts["supervisor_email"],
+        language=contacts.get("company_language", "fr"),
+        context=context,
+    )
+
+
+def emails_for(
+    envelope: EventEnvelope, contacts: dict[str, Any], settings: Settings
+) -> list[OutgoingEmail]:
+    """Return the emails one event calls for, given the mission's contacts."""
+    data = envelope.data
+    base = settings.public_url.rstrip("/")
+    mission_link = f"{base}/missions/{envelope.aggregate_id}"
+    career_service = settings.career_service_email
+    match envelope.event_type:
+        case "MissionSentToCompany":
+            token = sign_link(
+                LinkClaims(envelope.aggregate_id, COMPANY_PURPOSE, data["company_round"]),
+                settings.secret_key,
+            )
+            kind = "company_changes_requested" if data.get("message") else "company_request"
+            return [
+                _supervisor(
+                    contacts,
+                    kind,
+                    link=f"{base}/company/{token}",
+                    message=data.get("message"),
+                    days=settings.company_link_days,
+                )
+            ]
+        case "CompanyCompleted":
+            return [_student(contacts, "company_completed", link=mission_link)]
+        case "StudentConfirmed":
+            return [
+                OutgoingEmail(
+                    kind="tutor_request",
+                    to=contacts["tutor_email"],
+                    language="fr",
+                    context={"link": mission_link, "message": data.get("message")},
+                )
+            ]
+        case "TutorRefused":
+            return [_student(contacts, "tutor_refused", link=mission_link, reason=data["reason"])]
+        case "TutorApproved":
+            return [
+                OutgoingEmail("final_approval_request", career_service, "fr", {"link": mission_link})
+            ]
+        case "MissionSentBack":
+            return [_student(contacts, "sent_back", link=mission_link, reason=data["reason"])]
+        case "AgreementGenerated":
+            link = f"{base}/api/v1/missions/{data['mission_id']}/convention.pdf"
+            return [_student(contacts, "agreement_ready", link=link)]
+        case "DerogationRequested":
+            return [
+                OutgoingEmail(
+                    "derogation_requested",
+                    career_service,
+                    "fr",
+                    {"link": mission_link, "message": data["message"], "reasons": data["reasons"]},
+                )
+            ]
+        case "DerogationApproved" | "DerogationRejected":
+            approved = envelope.event_type == "DerogationApproved"
+            return [
+                _student(
+                    contacts,
+                    "derogation_approved" if approved else "derogation_rejected",
+                    link=mission_link,
+                    message=data["message"],
+                )
+            ]
+        case "MissionCancelled":
+            return _cancellation_emails(data, contacts)
+    return []
+
+
+def _cancellation_emails(data: dict[str, Any], contacts: dict[str, Any]) -> list[OutgoingEmail]:
+    emails = []
+    if data["previous_status"] in COMPANY_INVOLVED and contacts.get("supervisor_email"):
+        emails.append(_supervisor(contacts, "cancelled_company", reason=data["reason"]))
+    if data["by_role"] != "student":
+        emails.append(_student(contacts, "cancelled_student", reason=data["reason"]))
+    return emails

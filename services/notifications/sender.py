@@ -1,0 +1,103 @@
+"""Delivery of queued emails: to the local mailbox, or over SMTP.
+
+An email is marked sent only after the SMTP server accepted it. A crash
+between that acceptance and the record sends it again on restart: delivery
+errs on the side of a duplicate, never of a lost email.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+import aiosmtplib
+import structlog
+
+from services.notifications import outbox
+from shared.platform.db import Database
+from shared.platform.settings import Settings
+
+log = structlog.get_logger()
+
+
+class Mailer(Protocol):
+    async def deliver(self, email: dict[str, Any]) -> None: ...
+
+
+class MailboxMailer:
+    """The embedded mode's mailbox: the email record itself is the mailbox."""
+
+    async def deliver(self, email: dict[str, Any]) -> None:
+        return None
+
+
+class SmtpMailer:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.smtp_host is not None
+        self._host = settings.smtp_host
+        self._port = settings.smtp_port
+        self._sender = settings.mail_from
+
+    async def deliver(self, email: dict[str, Any]) -> None:
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = email["recipient"]
+        message["Subject"] = email["subject"]
+        message["Message-ID"] = f"<{email['id']}@campus>"
+        message.set_content(email["text_body"])
+        message.add_alternative(email["html_body"], subtype="html")
+        await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=30)
+
+
+class Sender:
+    def __init__(self, database: Database, mailer: Mailer) -> None:
+        self._database = database
+        self._mailer = mailer
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def notify(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def send_due(self) -> int:
+        sent = 0
+        while batch := await asyncio.to_thread(outbox.due, self._database):
+            for email in batch:
+                sent += await self._send_one(email)
+            if len(batch) < 20:
+                break
+        return sent
+
+    async def _send_one(self, email: dict[str, Any]) -> int:
+        try:
+            await self._mailer.deliver(email)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            log.warning(
+                "email.send_failed",
+                email_id=email["id"],
+                mission_id=email["mission_id"],
+                attempts=email["attempts"] + 1,
+                error=str(error),
+            )
+            await asyncio.to_thread(
+                outbox.mark_failed, self._database, email["id"], email["attempts"], str(error)
+            )
+            return 0
+        await asyncio.to_thread(outbox.mark_sent, self._database, email["id"])
+        log.info("email.sent", email_id=email["id"], mission_id=email["mission_id"],
+                 kind=email["kind"])
+        return 1
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await self.send_due()
+            except Exception:
+                log.exception("email.sender_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 2.0)
+            self._wake.clear()

@@ -1,0 +1,135 @@
+"""Start Campus: all in one process (embedded), or one service per process.
+
+    python -m services.runner embedded [--port 8000] [--seed-demo]
+    python -m services.runner service missions --port 8101
+    python -m services.runner gateway --port 8000
+    python -m services.runner rebuild missions
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from services.documents import app as documents_app
+from services.evaluations import app as evaluations_app
+from services.gateway import app as gateway_app
+from services.gateway.clients import ServiceClients
+from services.missions import app as missions_app
+from services.notifications import app as notifications_app
+from shared.platform.eventlog import EmbeddedLog, EventLog
+from shared.platform.logs import configure_logging
+from shared.platform.runtime import ServiceRuntime
+from shared.platform.settings import Settings
+
+BUILDERS: dict[str, Callable[[Settings, EventLog], ServiceRuntime]] = {
+    "missions": missions_app.build,
+    "documents": documents_app.build,
+    "notifications": notifications_app.build,
+    "evaluations": evaluations_app.build,
+}
+
+
+def event_log_for(settings: Settings, client_id: str) -> EventLog:
+    if settings.kafka_bootstrap:
+        from shared.platform.kafkalog import KafkaLog
+
+        return KafkaLog(settings.kafka_bootstrap, client_id, settings.kafka_namespace)
+    return EmbeddedLog(settings.data_dir / "eventlog.db")
+
+
+def build_embedded(settings: Settings) -> tuple[FastAPI, list[ServiceRuntime], EventLog]:
+    """Build the four services and the gateway on one event log, in one process."""
+    event_log = event_log_for(settings, "campus")
+    runtimes = [build(settings, event_log) for build in BUILDERS.values()]
+    clients = ServiceClients.in_process(
+        {runtime.name: runtime.app for runtime in runtimes}, settings.secret_key
+    )
+    app = gateway_app.build(settings, clients)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await event_log.start()
+        for runtime in runtimes:
+            await runtime.start_background()
+        yield
+        for runtime in runtimes:
+            await runtime.stop_background()
+        await clients.close()
+        await event_log.stop()
+
+    app.router.lifespan_context = lifespan
+    return app, runtimes, event_log
+
+
+def build_service(settings: Settings, name: str) -> FastAPI:
+    event_log = event_log_for(settings, f"campus-{name}")
+    runtime = BUILDERS[name](settings, event_log)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await event_log.start()
+        await runtime.start_background()
+        yield
+        await runtime.stop_background()
+        await event_log.stop()
+
+    runtime.app.router.lifespan_context = lifespan
+    return runtime.app
+
+
+def build_gateway(settings: Settings) -> FastAPI:
+    clients = ServiceClients.over_http(settings.service_urls, settings.secret_key)
+    app = gateway_app.build(settings, clients)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await clients.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def rebuild(settings: Settings, name: str) -> int:
+    """Drop a service's read models and rebuild them from its event store."""
+    if name != "missions":
+        raise SystemExit(f"rebuild supports: missions (not {name})")
+    from services.missions import projections
+    from shared.platform.service import open_store
+
+    return projections.rebuild(open_store(name, settings))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.runner")
+    parser.add_argument("command", choices=["embedded", "service", "gateway", "rebuild"])
+    parser.add_argument("name", nargs="?", choices=sorted(BUILDERS))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging(settings)
+    app: Any
+    if args.command == "rebuild":
+        print(f"rebuilt {args.name}: {rebuild(settings, args.name)} events applied")
+        return
+    if args.command == "embedded":
+        app, _, _ = build_embedded(settings)
+        print(f"Campus is running: open http://{args.host}:{args.port}/", flush=True)
+    elif args.command == "service":
+        if args.name is None:
+            parser.error("name the service to run")
+        app = build_service(settings, args.name)
+    else:
+        app = build_gateway(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=10)
+
+
+if __name__ == "__main__":
+    main()
