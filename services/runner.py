@@ -1,15 +1,18 @@
 """Start Campus: all in one process (embedded), or one service per process.
 
-    python -m services.runner embedded [--port 8000] [--seed-demo]
-    python -m services.runner service missions --port 8101
-    python -m services.runner gateway --port 8000
-    python -m services.runner rebuild missions
+python -m services.runner embedded [--port 8000] [--seed-demo]
+python -m services.runner service missions --port 8101
+python -m services.runner gateway --port 8000
+python -m services.runner rebuild all|NAME    drop and rebuild read models
+python -m services.runner snapshot all|NAME   print read models as JSON
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -43,7 +46,9 @@ def event_log_for(settings: Settings, client_id: str) -> EventLog:
     return EmbeddedLog(settings.data_dir / "eventlog.db")
 
 
-def build_embedded(settings: Settings) -> tuple[FastAPI, list[ServiceRuntime], EventLog]:
+def build_embedded(
+    settings: Settings,
+) -> tuple[FastAPI, list[ServiceRuntime], EventLog]:
     """Build the four services and the gateway on one event log, in one process."""
     event_log = event_log_for(settings, "campus")
     runtimes = [build(settings, event_log) for build in BUILDERS.values()]
@@ -96,28 +101,51 @@ def build_gateway(settings: Settings) -> FastAPI:
     return app
 
 
-def rebuild(settings: Settings, name: str) -> int:
-    """Drop a service's read models and rebuild them from its event store."""
-    if name != "missions":
-        raise SystemExit(f"rebuild supports: missions (not {name})")
-    from services.missions import projections
-    from shared.platform.service import open_store
+async def rebuild(settings: Settings, names: list[str]) -> dict[str, int]:
+    """Drop the named services' read models and rebuild them from their events."""
+    counts: dict[str, int] = {}
+    for name in names:
+        event_log = event_log_for(settings, f"campus-rebuild-{name}")
+        await event_log.start()
+        try:
+            counts.update(
+                await BUILDERS[name](settings, event_log).rebuild_projections()
+            )
+        finally:
+            await event_log.stop()
+    return counts
 
-    return projections.rebuild(open_store(name, settings))
+
+def snapshot(settings: Settings, names: list[str]) -> dict[str, object]:
+    """Every read-model row of the named services, for comparing two states."""
+    rows: dict[str, object] = {}
+    for name in names:
+        runtime = BUILDERS[name](
+            settings, EmbeddedLog(settings.data_dir / "eventlog.db")
+        )
+        rows.update(runtime.snapshot_projections())
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.runner")
-    parser.add_argument("command", choices=["embedded", "service", "gateway", "rebuild"])
-    parser.add_argument("name", nargs="?", choices=sorted(BUILDERS))
+    parser.add_argument(
+        "command", choices=["embedded", "service", "gateway", "rebuild", "snapshot"]
+    )
+    parser.add_argument("name", nargs="?", choices=[*sorted(BUILDERS), "all"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings)
     app: Any
+    names = sorted(BUILDERS) if args.name in (None, "all") else [args.name]
     if args.command == "rebuild":
-        print(f"rebuilt {args.name}: {rebuild(settings, args.name)} events applied")
+        counts = asyncio.run(rebuild(settings, names))
+        print(json.dumps(counts))
+        return
+    if args.command == "snapshot":
+        print(json.dumps(snapshot(settings, names), default=str, sort_keys=True))
         return
     if args.command == "embedded":
         app, _, _ = build_embedded(settings)
@@ -128,7 +156,13 @@ def main(argv: list[str] | None = None) -> None:
         app = build_service(settings, args.name)
     else:
         app = build_gateway(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from shared.events.documents import AgreementGenerated
 from shared.platform.db import Database, Transaction
 from shared.platform.errors import ConcurrencyError
 from shared.platform.eventstore import EventStore
+from shared.platform.projection import Projection
 
 log = structlog.get_logger()
 KIND = "agreements"
@@ -45,14 +46,21 @@ def project(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
         )
 
 
+PROJECTION = Projection(table="agreements", key="mission_id", project=project)
+
+
 def exists(database: Database, mission_id: str) -> bool:
     with database.transaction() as tx:
-        row = tx.fetchone("SELECT 1 AS found FROM agreements WHERE mission_id = ?", (mission_id,))
+        row = tx.fetchone(
+            "SELECT 1 AS found FROM agreements WHERE mission_id = ?", (mission_id,)
+        )
     return row is not None
 
 
 class AgreementGenerator:
-    def __init__(self, store: EventStore, storage: FileStorage, on_append: object) -> None:
+    def __init__(
+        self, store: EventStore, storage: FileStorage, on_append: object
+    ) -> None:
         self._store = store
         self._storage = storage
         self._on_append = on_append

@@ -35,5 +35,6 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         store=store,
         relay=relay,
         event_log=event_log,
+        projections=[agreements.PROJECTION],
         subscriptions=[subscription],
     )

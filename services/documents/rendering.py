@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError
-from xhtml2pdf import pisa  # type: ignore[import-untyped]
-from xhtml2pdf.config.resources import (  # type: ignore[import-untyped]
-    ResourceAccessPolicy,
-)
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from shared.events.sections import SECTION_MODELS
 from shared.platform.templates import template_environment

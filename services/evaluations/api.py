@@ -13,7 +13,9 @@ router = APIRouter(prefix="/internal")
 
 
 @router.get("/evaluations/{mission_id}")
-def evaluations(request: Request, actor: CurrentActor, mission_id: str) -> dict[str, Any]:
+def evaluations(
+    request: Request, actor: CurrentActor, mission_id: str
+) -> dict[str, Any]:
     deposit = deposits.read(request.app.state.store.database, mission_id)
     report: dict[str, Any] = {"status": "not_scheduled", "versions": []}
     if deposit is not None:

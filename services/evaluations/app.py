@@ -32,5 +32,6 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         store=store,
         relay=relay,
         event_log=event_log,
+        projections=[deposits.PROJECTION],
         subscriptions=[subscription],
     )

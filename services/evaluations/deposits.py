@@ -16,6 +16,7 @@ from shared.events.evaluations import ReportDepositScheduled
 from shared.platform.db import Database, Transaction
 from shared.platform.errors import ConcurrencyError
 from shared.platform.eventstore import EventStore
+from shared.platform.projection import Projection
 
 
 def create_schema(database: Database) -> None:
@@ -46,13 +47,22 @@ def project(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
         tx.execute(
             "INSERT INTO report_deposits (mission_id, opens_on, closes_on, status) "
             "VALUES (?, ?, ?, 'scheduled') ON CONFLICT (mission_id) DO NOTHING",
-            (envelope.data["mission_id"], envelope.data["opens_on"], envelope.data["closes_on"]),
+            (
+                envelope.data["mission_id"],
+                envelope.data["opens_on"],
+                envelope.data["closes_on"],
+            ),
         )
+
+
+PROJECTION = Projection(table="report_deposits", key="mission_id", project=project)
 
 
 def read(database: Database, mission_id: str) -> dict[str, Any] | None:
     with database.transaction() as tx:
-        return tx.fetchone("SELECT * FROM report_deposits WHERE mission_id = ?", (mission_id,))
+        return tx.fetchone(
+            "SELECT * FROM report_deposits WHERE mission_id = ?", (mission_id,)
+        )
 
 
 class DepositScheduler:

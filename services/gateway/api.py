@@ -33,7 +33,9 @@ class UpstreamError(CampusError):
         self.code = body.get("code", "error")
 
 
-async def visible_mission(request: Request, actor: Actor, mission_id: str) -> dict[str, Any]:
+async def visible_mission(
+    request: Request, actor: Actor, mission_id: str
+) -> dict[str, Any]:
     """Read a mission through the missions service, which checks who may see it."""
     response = await _clients(request).request(
         "missions", "GET", f"/api/v1/missions/{mission_id}", actor
@@ -70,11 +72,14 @@ async def mission_sheet_pdf(request: Request, mission_id: str) -> Response:
 async def agreement_pdf(request: Request, mission_id: str) -> Response:
     actor = require_signed_in(request)
     if actor.role not in ("student", "career_service", "admin"):
-        raise ForbiddenError("only the student and the career service download the agreement")
+        raise ForbiddenError(
+            "only the student and the career service download the agreement"
+        )
     mission = await visible_mission(request, actor, mission_id)
     if mission["status"] != "approved":
         raise ConflictError(
-            f"the agreement exists once the mission is approved; it is {mission['status']}",
+            "the agreement exists once the mission is approved; "
+            f"it is {mission['status']}",
             code="not_approved",
         )
     response = await _clients(request).request(

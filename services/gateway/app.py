@@ -28,7 +28,8 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
         secret_key=settings.secret_key,
         session_cookie="campus_session",
         same_site="lax",
-        https_only=settings.mode != "embedded",
+        # Browsers and HTTP clients return a Secure cookie only over HTTPS.
+        https_only=settings.public_url.startswith("https://"),
         max_age=12 * 3600,
     )
     app.include_router(dev_router)

@@ -41,7 +41,10 @@ class ServiceClients:
         if missing:
             raise ValueError(f"CAMPUS_SERVICE_URLS lacks {', '.join(missing)}")
         return cls(
-            {name: httpx.AsyncClient(base_url=urls[name], timeout=30) for name in SERVICES},
+            {
+                name: httpx.AsyncClient(base_url=urls[name], timeout=30)
+                for name in SERVICES
+            },
             secret,
         )
 
@@ -58,7 +61,9 @@ class ServiceClients:
     ) -> httpx.Response:
         headers = {**kwargs.pop("headers", {}), **self.headers(actor)}
         try:
-            return await self._clients[service].request(method, path, headers=headers, **kwargs)
+            return await self._clients[service].request(
+                method, path, headers=headers, **kwargs
+            )
         except httpx.TransportError as error:
             raise ServiceUnavailableError(
                 f"the {service} service did not answer; try again in a moment"

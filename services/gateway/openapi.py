@@ -21,7 +21,9 @@ async def fetch_service_documents(clients: ServiceClients) -> list[dict[str, Any
     return documents
 
 
-def merged_openapi(app: FastAPI, service_documents: list[dict[str, Any]]) -> dict[str, Any]:
+def merged_openapi(
+    app: FastAPI, service_documents: list[dict[str, Any]]
+) -> dict[str, Any]:
     document = get_openapi(
         title="Campus",
         version="1.0.0",

@@ -9,14 +9,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.api import UpstreamError, visible_mission
 from services.gateway.clients import ServiceClients
-from services.gateway.session import login as dev_login
 from services.gateway.session import DevLogin, signed_in
+from services.gateway.session import login as dev_login
 from shared.platform.templates import template_environment
 
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _render(
+    request: Request, name: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     template = template_environment().get_template(f"gateway/{name}")
     html = template.render(
         user=signed_in(request),
@@ -36,9 +38,15 @@ async def home(request: Request) -> Response:
     user = signed_in(request)
     missions: list[dict[str, Any]] = []
     if user is not None:
-        response = await _clients(request).request("missions", "GET", "/api/v1/missions", user)
+        response = await _clients(request).request(
+            "missions", "GET", "/api/v1/missions", user
+        )
         missions = response.json() if response.status_code == 200 else []
-    users = request.app.state.seed["users"] if request.app.state.settings.dev_login_enabled else []
+    users = (
+        request.app.state.seed["users"]
+        if request.app.state.settings.dev_login_enabled
+        else []
+    )
     return _render(request, "home.html", missions=missions, users=users)
 
 
@@ -62,7 +70,9 @@ async def mission_page(request: Request, mission_id: str) -> Response:
     try:
         mission = await visible_mission(request, user, mission_id)
     except UpstreamError as error:
-        return _render(request, "error.html", status_code=error.status, message=error.message)
+        return _render(
+            request, "error.html", status_code=error.status, message=error.message
+        )
     return _render(request, "mission.html", mission=mission)
 
 
@@ -74,7 +84,10 @@ async def company_page(request: Request, token: str) -> Response:
     if response.status_code != 200:
         body = response.json()
         return _render(
-            request, "error.html", status_code=response.status_code, message=body["message"]
+            request,
+            "error.html",
+            status_code=response.status_code,
+            message=body["message"],
         )
     return _render(request, "company.html", mission=response.json(), token=token)
 
@@ -87,14 +100,21 @@ async def company_validate_form(request: Request, token: str) -> Response:
     if response.status_code != 200:
         body = response.json()
         return _render(
-            request, "error.html", status_code=response.status_code, message=body["message"]
+            request,
+            "error.html",
+            status_code=response.status_code,
+            message=body["message"],
         )
     return _render(request, "company_done.html", mission=response.json())
 
 
 @router.get("/mailbox")
 async def mailbox_page(request: Request) -> Response:
-    response = await _clients(request).request("notifications", "GET", "/api/v1/dev/mailbox", None)
+    response = await _clients(request).request(
+        "notifications", "GET", "/api/v1/dev/mailbox", None
+    )
     if response.status_code != 200:
-        return _render(request, "error.html", status_code=404, message="no mailbox here")
+        return _render(
+            request, "error.html", status_code=404, message="no mailbox here"
+        )
     return _render(request, "mailbox.html", emails=response.json())

@@ -53,7 +53,9 @@ def _commands(request: Request) -> MissionCommands:
 
 def _present(request: Request, mission: Mission) -> MissionJSON:
     commands = _commands(request)
-    return present(mission, commands.program(mission.program_id), request.app.state.school)
+    return present(
+        mission, commands.program(mission.program_id), request.app.state.school
+    )
 
 
 @router.get("/programs")
@@ -62,8 +64,12 @@ def list_programs(request: Request, actor: CurrentActor) -> list[dict[str, Any]]
 
 
 @router.post("/missions", status_code=201)
-def create_mission(request: Request, actor: CurrentActor, body: CreateMission) -> MissionJSON:
-    mission = _commands(request).create(actor, body.program_id, body.commitment_accepted)
+def create_mission(
+    request: Request, actor: CurrentActor, body: CreateMission
+) -> MissionJSON:
+    mission = _commands(request).create(
+        actor, body.program_id, body.commitment_accepted
+    )
     return _present(request, mission)
 
 
@@ -121,7 +127,9 @@ def submit(request: Request, actor: CurrentActor, mission_id: str) -> MissionJSO
 def approve_derogation(
     request: Request, actor: CurrentActor, mission_id: str, body: Message
 ) -> MissionJSON:
-    mission = _commands(request).decide_derogation(actor, mission_id, True, body.message or "")
+    mission = _commands(request).decide_derogation(
+        actor, mission_id, True, body.message or ""
+    )
     return _present(request, mission)
 
 
@@ -129,12 +137,16 @@ def approve_derogation(
 def reject_derogation(
     request: Request, actor: CurrentActor, mission_id: str, body: Message
 ) -> MissionJSON:
-    mission = _commands(request).decide_derogation(actor, mission_id, False, body.message or "")
+    mission = _commands(request).decide_derogation(
+        actor, mission_id, False, body.message or ""
+    )
     return _present(request, mission)
 
 
 @router.post("/missions/{mission_id}/cancel")
-def cancel(request: Request, actor: CurrentActor, mission_id: str, body: Reason) -> MissionJSON:
+def cancel(
+    request: Request, actor: CurrentActor, mission_id: str, body: Reason
+) -> MissionJSON:
     mission = _commands(request).cancel(actor, mission_id, body.reason or "")
     return _present(request, mission)
 
@@ -151,12 +163,16 @@ def confirm(
 def return_to_company(
     request: Request, actor: CurrentActor, mission_id: str, body: Message
 ) -> MissionJSON:
-    mission = _commands(request).return_to_company(actor, mission_id, body.message or "")
+    mission = _commands(request).return_to_company(
+        actor, mission_id, body.message or ""
+    )
     return _present(request, mission)
 
 
 @router.post("/missions/{mission_id}/tutor/approve")
-def tutor_approve(request: Request, actor: CurrentActor, mission_id: str) -> MissionJSON:
+def tutor_approve(
+    request: Request, actor: CurrentActor, mission_id: str
+) -> MissionJSON:
     mission = _commands(request).tutor_decide(actor, mission_id, True, None)
     return _present(request, mission)
 

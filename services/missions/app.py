@@ -28,4 +28,11 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.state.commands = MissionCommands(store, programs, on_append=relay.notify)
     app.state.queries = MissionQueries(store.database)
     app.include_router(router)
-    return ServiceRuntime(name=NAME, app=app, store=store, relay=relay, event_log=event_log)
+    return ServiceRuntime(
+        name=NAME,
+        app=app,
+        store=store,
+        relay=relay,
+        event_log=event_log,
+        projections=[projections.PROJECTION],
+    )

@@ -83,7 +83,8 @@ class MissionCommands:
         if program is None:
             known = ", ".join(sorted(self.programs))
             raise InvalidFieldError(
-                f"unknown program {program_id!r}; choose one of {known}", field="program_id"
+                f"unknown program {program_id!r}; choose one of {known}",
+                field="program_id",
             )
         return program
 
@@ -108,7 +109,9 @@ class MissionCommands:
             )
             for offset, event in enumerate(events)
         ]
-        self.store.append(mission.id, mission.version, envelopes, inline=projections.apply)
+        self.store.append(
+            mission.id, mission.version, envelopes, inline=projections.apply
+        )
         self._on_append()
         return replay(mission.id, self.store.load(mission.id))
 
@@ -117,7 +120,8 @@ class MissionCommands:
         if mission.status not in statuses:
             allowed = " or ".join(statuses)
             raise WrongStatusError(
-                f"this mission sheet is {mission.status}; this action needs it {allowed}",
+                f"this mission sheet is {mission.status}; "
+                f"this action needs it {allowed}",
                 field="status",
             )
 
@@ -127,7 +131,9 @@ class MissionCommands:
 
     # Student: creation, dates, sections, submission
 
-    def create(self, actor: Actor, program_id: str, commitment_accepted: bool) -> Mission:
+    def create(
+        self, actor: Actor, program_id: str, commitment_accepted: bool
+    ) -> Mission:
         require_role(actor, "student")
         if not commitment_accepted:
             raise InvalidFieldError(
@@ -197,19 +203,28 @@ class MissionCommands:
     ) -> Mission:
         mission = self._own(actor, mission_id)
         self._expect_status(mission, "draft", "derogation_pending")
-        saved = ev.SectionSaved(section=name, fields=parse_section(name, fields), by="student")
+        saved = ev.SectionSaved(
+            section=name, fields=parse_section(name, fields), by="student"
+        )
         return self._append(mission, actor.email, [saved])
 
     def submit(self, actor: Actor, mission_id: str) -> Mission:
         mission = self._own(actor, mission_id)
         self._expect_status(mission, "draft")
-        if mission.start_date is None or mission.end_date is None or mission.location is None:
-            raise InvalidFieldError("enter the dates and place first", field="start_date")
+        if (
+            mission.start_date is None
+            or mission.end_date is None
+            or mission.location is None
+        ):
+            raise InvalidFieldError(
+                "enter the dates and place first", field="start_date"
+            )
         program = self.program(mission.program_id)
         breaks = program.rule_breaks(mission.start_date, mission.end_date)
         if breaks and not mission.has_approved_derogation_for_dates():
             raise DerogationRequiredError(
-                "; ".join(breaks).capitalize() + ". A derogation must be approved first.",
+                "; ".join(breaks).capitalize()
+                + ". A derogation must be approved first.",
                 field="start_date",
             )
         _require_fields(mission, REQUIRED_ON_SUBMIT)
@@ -253,15 +268,21 @@ class MissionCommands:
         self._expect_status(mission, "derogation_pending")
         text = _required_text(message, "message")
         decision: DomainEvent = (
-            ev.DerogationApproved(message=text) if approve else ev.DerogationRejected(message=text)
+            ev.DerogationApproved(message=text)
+            if approve
+            else ev.DerogationRejected(message=text)
         )
         return self._append(mission, actor.email, [decision])
 
-    def approve(self, actor: Actor, mission_id: str, snapshot: dict[str, Any]) -> Mission:
+    def approve(
+        self, actor: Actor, mission_id: str, snapshot: dict[str, Any]
+    ) -> Mission:
         require_role(actor, "career_service", "admin")
         mission = self.load(mission_id)
         self._expect_status(mission, "career_service_review")
-        return self._append(mission, actor.email, [ev.MissionApproved(mission=snapshot)])
+        return self._append(
+            mission, actor.email, [ev.MissionApproved(mission=snapshot)]
+        )
 
     def send_back(self, actor: Actor, mission_id: str, reason: str) -> Mission:
         require_role(actor, "career_service", "admin")
@@ -301,7 +322,9 @@ class MissionCommands:
             )
         # NOTE: two confirmations at the same instant may both see the last free
         # place; the capacity is then exceeded by one until a reassignment.
-        tutor = min(available, key=lambda t: (loads[t.email] / max(t.capacity, 1), t.email))
+        tutor = min(
+            available, key=lambda t: (loads[t.email] / max(t.capacity, 1), t.email)
+        )
         return ev.TutorAssigned(tutor_email=tutor.email, tutor_name=tutor.name)
 
     def return_to_company(self, actor: Actor, mission_id: str, message: str) -> Mission:
@@ -336,14 +359,18 @@ class MissionCommands:
         self, mission: Mission, name: str, fields: dict[str, Any]
     ) -> Mission:
         self._expect_status(mission, "sent_to_company")
-        saved = ev.SectionSaved(section=name, fields=parse_section(name, fields), by="company")
+        saved = ev.SectionSaved(
+            section=name, fields=parse_section(name, fields), by="company"
+        )
         return self._append(mission, None, [saved])
 
     def company_validate(self, mission: Mission) -> Mission:
         self._expect_status(mission, "sent_to_company")
         _require_fields(mission, REQUIRED_ON_VALIDATION)
         completed = ev.CompanyCompleted(company_round=mission.company_round)
-        return self._append(mission, mission.sections["supervisor"]["email"], [completed])
+        return self._append(
+            mission, mission.sections["supervisor"]["email"], [completed]
+        )
 
 
 _NOT_CANCELLED: tuple[Status, ...] = (
@@ -369,7 +396,9 @@ def parse_section(name: str, fields: dict[str, Any]) -> dict[str, Any]:
     model = SECTION_MODELS.get(name)
     if model is None:
         known = ", ".join(SECTION_MODELS)
-        raise NotFoundError(f"no section {name!r}; sections are {known}", field="section")
+        raise NotFoundError(
+            f"no section {name!r}; sections are {known}", field="section"
+        )
     try:
         return dump_section(model.model_validate(fields))
     except ValidationError as error:
@@ -387,7 +416,11 @@ def _require_fields(mission: Mission, required: dict[str, tuple[str, ...]]) -> N
     if missing:
         raise InvalidFieldError(
             f"{missing[0]} is required before this step"
-            + (f" ({len(missing) - 1} more fields are missing)" if len(missing) > 1 else ""),
+            + (
+                f" ({len(missing) - 1} more fields are missing)"
+                if len(missing) > 1
+                else ""
+            ),
             field=missing[0],
         )
 
@@ -406,7 +439,8 @@ def _check_place(location: str, country: str | None) -> str:
         )
     if location == "abroad" and code == "FR":
         raise InvalidFieldError(
-            "an internship abroad cannot be in FR; choose france instead", field="location"
+            "an internship abroad cannot be in FR; choose france instead",
+            field="location",
         )
     return code
 

@@ -137,7 +137,10 @@ def _changes(mission: Mission, event: DomainEvent) -> dict[str, Any]:
             return _decide_derogation(mission, event)
         case ev.SectionSaved():
             sections = {**mission.sections}
-            sections[event.section] = {**sections.get(event.section, {}), **event.fields}
+            sections[event.section] = {
+                **sections.get(event.section, {}),
+                **event.fields,
+            }
             return {"sections": sections}
         case ev.MissionSentToCompany():
             return {

@@ -19,14 +19,29 @@ def reference(mission: Mission) -> str:
     return f"CAMPUS-{year}-{mission.id[:8].upper()}"
 
 
-def present(mission: Mission, program: Program, school: dict[str, Any]) -> dict[str, Any]:
+def present(
+    mission: Mission, program: Program, school: dict[str, Any]
+) -> dict[str, Any]:
     data = mission.model_dump(
         mode="json",
         include={
-            "id", "status", "version", "program_id", "start_date", "end_date",
-            "location", "country", "deadline", "derogation", "sections",
-            "tutor_refusal", "send_back_reason", "cancel_reason", "created_at",
-            "updated_at", "history",
+            "id",
+            "status",
+            "version",
+            "program_id",
+            "start_date",
+            "end_date",
+            "location",
+            "country",
+            "deadline",
+            "derogation",
+            "sections",
+            "tutor_refusal",
+            "send_back_reason",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+            "history",
         },
     )
     sections = {name: mission.sections.get(name, {}) for name in SECTION_MODELS}
@@ -57,7 +72,13 @@ def present_for_company(
 ) -> dict[str, Any]:
     """The mission as its link shows it: no history, no internal decisions."""
     data = present(mission, program, school)
-    for private in ("history", "derogation", "tutor_refusal", "send_back_reason", "version"):
+    for private in (
+        "history",
+        "derogation",
+        "tutor_refusal",
+        "send_back_reason",
+        "version",
+    ):
         data.pop(private, None)
     data["empty_fields"] = [
         f"{name}.{field}"

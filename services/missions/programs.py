@@ -28,7 +28,11 @@ class Program(BaseModel):
     tutors: list[ProgramTutor] = []
 
     def lead_time_days(self, location: str) -> int:
-        return self.lead_time_france_days if location == "france" else self.lead_time_abroad_days
+        return (
+            self.lead_time_france_days
+            if location == "france"
+            else self.lead_time_abroad_days
+        )
 
     def deadline(self, start_date: dt.date, location: str) -> dt.date:
         """Return the last day on which the career service's approval is on time."""
@@ -38,9 +42,13 @@ class Program(BaseModel):
         """List, in words, each program rule that these dates break."""
         breaks = []
         if start_date < self.earliest_start:
-            breaks.append(f"the start date is before the program's window ({self.earliest_start})")
+            breaks.append(
+                f"the start date is before the program's window ({self.earliest_start})"
+            )
         if end_date > self.latest_end:
-            breaks.append(f"the end date is after the program's window ({self.latest_end})")
+            breaks.append(
+                f"the end date is after the program's window ({self.latest_end})"
+            )
         days = (end_date - start_date).days + 1
         if days < self.min_weeks * 7:
             breaks.append(f"the internship is shorter than {self.min_weeks} weeks")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from services.missions.domain import Mission, evolve
 from shared.events.base import EventEnvelope
 from shared.platform.db import Database, Transaction
-from shared.platform.eventstore import EventStore
+from shared.platform.projection import Projection
 
 TABLE = "mission_view"
 
@@ -66,25 +66,6 @@ def _save(tx: Transaction, mission: Mission) -> None:
     )
 
 
-def rebuild(store: EventStore) -> int:
-    """Drop the read model and apply every stored event again; return the count."""
-    with store.database.transaction() as tx:
-        tx.execute(f"DELETE FROM {TABLE}")
-    position, count = 0, 0
-    while batch := store.read_after(position, limit=500):
-        with store.database.transaction() as tx:
-            apply(tx, [envelope for _, envelope in batch])
-        position = batch[-1][0]
-        count += len(batch)
-    return count
-
-
-def snapshot(database: Database) -> list[dict[str, object]]:
-    """Every row, in id order, for comparing a rebuilt table with the live one."""
-    with database.transaction() as tx:
-        return tx.fetchall(f"SELECT * FROM {TABLE} ORDER BY id")
-
-
 def tutor_loads(tx: Transaction, emails: Sequence[str]) -> dict[str, int]:
     loads = {email: 0 for email in emails}
     rows = tx.fetchall(
@@ -95,3 +76,6 @@ def tutor_loads(tx: Transaction, emails: Sequence[str]) -> dict[str, int]:
         if row["tutor_email"] in loads:
             loads[row["tutor_email"]] = int(row["n"])
     return loads
+
+
+PROJECTION = Projection(table=TABLE, key="id", project=apply)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from services.missions.domain import Mission
 from shared.platform.actors import Actor
 from shared.platform.db import Database
@@ -33,4 +35,9 @@ class MissionQueries:
                 f"SELECT document FROM mission_view {where} ORDER BY id", params
             )
         missions = [Mission.model_validate_json(row["document"]) for row in rows]
-        return sorted(missions, key=lambda m: m.updated_at or m.created_at, reverse=True)
+        return sorted(missions, key=_last_change, reverse=True)
+
+
+def _last_change(mission: Mission) -> dt.datetime:
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return mission.updated_at or mission.created_at or oldest

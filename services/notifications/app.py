@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.notifications import contacts, outbox
 from services.notifications.api import router
 from services.notifications.handlers import make_apply
-from services.notifications.sender import Mailer, MailboxMailer, Sender, SmtpMailer
+from services.notifications.sender import MailboxMailer, Mailer, Sender, SmtpMailer
 from shared.events.catalogue import TOPICS
 from shared.platform.eventlog import EventLog
 from shared.platform.runtime import ServiceRuntime, Subscription, handled_once
@@ -38,6 +38,7 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         store=store,
         relay=relay_for(NAME, store, event_log),
         event_log=event_log,
+        projections=[contacts.PROJECTION],
         subscriptions=[subscription],
         extra_tasks=[sender.run],
     )

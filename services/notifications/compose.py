@@ -25,7 +25,9 @@ class ComposedEmail:
 def _names(contacts: dict[str, Any]) -> dict[str, str]:
     supervisor = contacts.get("supervisor", {})
     supervisor_name = " ".join(
-        part for part in (supervisor.get("first_name"), supervisor.get("last_name")) if part
+        part
+        for part in (supervisor.get("first_name"), supervisor.get("last_name"))
+        if part
     )
     return {
         "student_name": contacts.get("student_name", ""),
@@ -41,9 +43,9 @@ def compose(email: OutgoingEmail, contacts: dict[str, Any]) -> ComposedEmail:
     environment = template_environment()
     lang = email.language if email.language in BUTTONS else "fr"
     context = {**_names(contacts), "message": None, "link": None, **email.context}
-    rendered = environment.get_template(f"notifications/emails/{email.kind}.txt").render(
-        lang=lang, **context
-    )
+    rendered = environment.get_template(
+        f"notifications/emails/{email.kind}.txt"
+    ).render(lang=lang, **context)
     subject, _, body = rendered.strip().partition("\n")
     text = body.strip() + "\n"
     paragraphs = [block.splitlines() for block in text.split("\n\n") if block.strip()]

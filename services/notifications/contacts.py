@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from shared.events.base import EventEnvelope
+from shared.events.catalogue import TOPICS
 from shared.platform.db import Database, Transaction
+from shared.platform.projection import Projection
 
 TABLE = "mission_contacts"
 
@@ -20,7 +23,9 @@ def create_schema(database: Database) -> None:
 
 
 def load(tx: Transaction, mission_id: str) -> dict[str, Any]:
-    row = tx.fetchone(f"SELECT document FROM {TABLE} WHERE mission_id = ?", (mission_id,))
+    row = tx.fetchone(
+        f"SELECT document FROM {TABLE} WHERE mission_id = ?", (mission_id,)
+    )
     return json.loads(row["document"]) if row else {"mission_id": mission_id}
 
 
@@ -28,7 +33,10 @@ def save(tx: Transaction, contacts: dict[str, Any]) -> None:
     tx.execute(
         f"""INSERT INTO {TABLE} (mission_id, document) VALUES (?, ?)
             ON CONFLICT (mission_id) DO UPDATE SET document = excluded.document""",
-        (contacts["mission_id"], json.dumps(contacts, ensure_ascii=False, sort_keys=True)),
+        (
+            contacts["mission_id"],
+            json.dumps(contacts, ensure_ascii=False, sort_keys=True),
+        ),
     )
 
 
@@ -58,5 +66,19 @@ def update(contacts: dict[str, Any], envelope: EventEnvelope) -> dict[str, Any]:
                 company_involved=True,
             )
         case "TutorAssigned":
-            updated.update(tutor_email=data["tutor_email"], tutor_name=data["tutor_name"])
+            updated.update(
+                tutor_email=data["tutor_email"], tutor_name=data["tutor_name"]
+            )
     return updated
+
+
+def project(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
+    """Apply mission events to the contacts only, sending nothing."""
+    for envelope in envelopes:
+        if envelope.aggregate_type == "mission":
+            save(tx, update(load(tx, envelope.aggregate_id), envelope))
+
+
+PROJECTION = Projection(
+    table=TABLE, key="mission_id", project=project, source=TOPICS["mission"]
+)

@@ -17,7 +17,9 @@ def mission_id_of(envelope: EventEnvelope) -> str:
     return str(envelope.data.get("mission_id") or envelope.aggregate_id)
 
 
-def make_apply(settings: Settings, on_queued: Callable[[], None]) -> Callable[..., None]:
+def make_apply(
+    settings: Settings, on_queued: Callable[[], None]
+) -> Callable[..., None]:
     """Build the handler body: update the contacts, then queue the emails due."""
 
     def apply(tx: Transaction, envelope: EventEnvelope) -> None:
@@ -28,7 +30,9 @@ def make_apply(settings: Settings, on_queued: Callable[[], None]) -> Callable[..
             contacts_projection.save(tx, contacts)
         emails = emails_for(envelope, contacts, settings)
         for email in emails:
-            outbox.queue(tx, envelope.event_id, mission_id, email, compose(email, contacts))
+            outbox.queue(
+                tx, envelope.event_id, mission_id, email, compose(email, contacts)
+            )
         if emails:
             on_queued()
 

@@ -54,8 +54,8 @@ def queue(
 ) -> None:
     now = _now()
     tx.execute(
-        """INSERT INTO emails (id, idempotency_key, mission_id, kind, recipient, language,
-            subject, text_body, html_body, status, queued_at, next_attempt_at)
+        """INSERT INTO emails (id, idempotency_key, mission_id, kind, recipient,
+            language, subject, text_body, html_body, status, queued_at, next_attempt_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
             ON CONFLICT (idempotency_key) DO NOTHING""",
         (
@@ -117,7 +117,8 @@ def listing(
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     with database.transaction() as tx:
         return tx.fetchall(
-            f"SELECT * FROM emails {where} ORDER BY COALESCE(sent_at, queued_at) DESC, id",
+            f"SELECT * FROM emails {where} "
+            "ORDER BY COALESCE(sent_at, queued_at) DESC, id",
             params,
         )
 

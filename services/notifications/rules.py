@@ -57,10 +57,16 @@ def emails_for(
     match envelope.event_type:
         case "MissionSentToCompany":
             token = sign_link(
-                LinkClaims(envelope.aggregate_id, COMPANY_PURPOSE, data["company_round"]),
+                LinkClaims(
+                    envelope.aggregate_id, COMPANY_PURPOSE, data["company_round"]
+                ),
                 settings.secret_key,
             )
-            kind = "company_changes_requested" if data.get("message") else "company_request"
+            kind = (
+                "company_changes_requested"
+                if data.get("message")
+                else "company_request"
+            )
             return [
                 _supervisor(
                     contacts,
@@ -82,13 +88,26 @@ def emails_for(
                 )
             ]
         case "TutorRefused":
-            return [_student(contacts, "tutor_refused", link=mission_link, reason=data["reason"])]
+            return [
+                _student(
+                    contacts, "tutor_refused", link=mission_link, reason=data["reason"]
+                )
+            ]
         case "TutorApproved":
             return [
-                OutgoingEmail("final_approval_request", career_service, "fr", {"link": mission_link})
+                OutgoingEmail(
+                    "final_approval_request",
+                    career_service,
+                    "fr",
+                    {"link": mission_link},
+                )
             ]
         case "MissionSentBack":
-            return [_student(contacts, "sent_back", link=mission_link, reason=data["reason"])]
+            return [
+                _student(
+                    contacts, "sent_back", link=mission_link, reason=data["reason"]
+                )
+            ]
         case "AgreementGenerated":
             link = f"{base}/api/v1/missions/{data['mission_id']}/convention.pdf"
             return [_student(contacts, "agreement_ready", link=link)]
@@ -98,7 +117,11 @@ def emails_for(
                     "derogation_requested",
                     career_service,
                     "fr",
-                    {"link": mission_link, "message": data["message"], "reasons": data["reasons"]},
+                    {
+                        "link": mission_link,
+                        "message": data["message"],
+                        "reasons": data["reasons"],
+                    },
                 )
             ]
         case "DerogationApproved" | "DerogationRejected":
@@ -116,7 +139,9 @@ def emails_for(
     return []
 
 
-def _cancellation_emails(data: dict[str, Any], contacts: dict[str, Any]) -> list[OutgoingEmail]:
+def _cancellation_emails(
+    data: dict[str, Any], contacts: dict[str, Any]
+) -> list[OutgoingEmail]:
     emails = []
     if data["previous_status"] in COMPANY_INVOLVED and contacts.get("supervisor_email"):
         emails.append(_supervisor(contacts, "cancelled_company", reason=data["reason"]))

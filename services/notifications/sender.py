@@ -83,12 +83,20 @@ class Sender:
                 error=str(error),
             )
             await asyncio.to_thread(
-                outbox.mark_failed, self._database, email["id"], email["attempts"], str(error)
+                outbox.mark_failed,
+                self._database,
+                email["id"],
+                email["attempts"],
+                str(error),
             )
             return 0
         await asyncio.to_thread(outbox.mark_sent, self._database, email["id"])
-        log.info("email.sent", email_id=email["id"], mission_id=email["mission_id"],
-                 kind=email["kind"])
+        log.info(
+            "email.sent",
+            email_id=email["id"],
+            mission_id=email["mission_id"],
+            kind=email["kind"],
+        )
         return 1
 
     async def run(self) -> None:

@@ -108,6 +108,6 @@ class MissionSentBack(MissionEvent):
 
 @register
 class MissionApproved(MissionEvent):
-    """Final approval; `mission` is the whole sheet, so the agreement needs nothing else."""
+    """Final approval, carrying the whole sheet so the agreement needs nothing else."""
 
     mission: dict[str, Any]

@@ -58,7 +58,9 @@ class OrganisationSection(Section):
             return None
         digits = value.replace(" ", "")
         if not re.fullmatch(r"[0-9]{14}", digits):
-            raise ValueError("a SIRET number has 14 digits, for example 732 829 320 00074")
+            raise ValueError(
+                "a SIRET number has 14 digits, for example 732 829 320 00074"
+            )
         return digits
 
     @field_validator("country")
@@ -67,7 +69,9 @@ class OrganisationSection(Section):
         if value is None:
             return None
         if not re.fullmatch(r"[A-Za-z]{2}", value):
-            raise ValueError("give the ISO 3166-1 alpha-2 country code, for example FR or DE")
+            raise ValueError(
+                "give the ISO 3166-1 alpha-2 country code, for example FR or DE"
+            )
         return value.upper()
 
 
@@ -98,10 +102,12 @@ class TermsSection(Section):
         default=None, ge=0, le=100000, description="Allowance per month, in euros."
     )
     allowance_payment: ShortText | None = Field(
-        default=None, description="How the allowance is paid, for example bank transfer."
+        default=None,
+        description="How the allowance is paid, for example bank transfer.",
     )
     benefits: LongText | None = Field(
-        default=None, description="Meal vouchers, transport, housing and other benefits."
+        default=None,
+        description="Meal vouchers, transport, housing and other benefits.",
     )
     leave: LongText | None = Field(
         default=None, description="Days of leave and authorised absences."
@@ -145,8 +151,10 @@ def missing_fields(
     sections: dict[str, dict[str, Any]], required: dict[str, tuple[str, ...]]
 ) -> list[str]:
     """List the required fields still empty, as `section.field`, in form order."""
-    missing = []
+    missing: list[str] = []
     for name, fields in required.items():
         given = sections.get(name, {})
-        missing.extend(f"{name}.{field}" for field in fields if given.get(field) in (None, ""))
+        missing.extend(
+            f"{name}.{field}" for field in fields if given.get(field) in (None, "")
+        )
     return missing

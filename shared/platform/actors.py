@@ -37,7 +37,9 @@ def read_actor(token: str, secret: str) -> Actor:
     try:
         return Actor.model_validate(_serializer(secret).loads(token))
     except BadSignature as error:
-        raise NotAuthenticatedError("the actor header has an invalid signature") from error
+        raise NotAuthenticatedError(
+            "the actor header has an invalid signature"
+        ) from error
 
 
 def current_actor(
@@ -45,7 +47,9 @@ def current_actor(
     x_campus_actor: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Actor:
     if not x_campus_actor:
-        raise NotAuthenticatedError("sign in first: POST /api/v1/dev/login or single sign-on")
+        raise NotAuthenticatedError(
+            "sign in first: POST /api/v1/dev/login or single sign-on"
+        )
     secret: str = request.app.state.settings.secret_key
     return read_actor(x_campus_actor, secret)
 
@@ -56,4 +60,6 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         allowed = " or ".join(roles)
-        raise ForbiddenError(f"only a {allowed} can do this; you are signed in as a {actor.role}")
+        raise ForbiddenError(
+            f"only a {allowed} can do this; you are signed in as a {actor.role}"
+        )

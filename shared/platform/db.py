@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -23,9 +23,10 @@ class Transaction(Protocol):
 
 
 class Database(Protocol):
-    dialect: Literal["sqlite", "postgresql"]
+    @property
+    def dialect(self) -> Literal["sqlite", "postgresql"]: ...
 
-    def transaction(self) -> Any: ...
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
     def close(self) -> None: ...
 
 
@@ -51,7 +52,9 @@ class SqliteDatabase:
     by the `rebuild` command while the service runs.
     """
 
-    dialect: Literal["sqlite"] = "sqlite"
+    @property
+    def dialect(self) -> Literal["sqlite", "postgresql"]:
+        return "sqlite"
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +104,9 @@ class _PostgresTransaction:
 
 
 class PostgresDatabase:
-    dialect: Literal["postgresql"] = "postgresql"
+    @property
+    def dialect(self) -> Literal["sqlite", "postgresql"]:
+        return "postgresql"
 
     def __init__(self, url: str) -> None:
         from psycopg.rows import dict_row
@@ -125,7 +130,9 @@ def ddl(database: Database, sqlite: str, postgresql: str) -> str:
     return sqlite if database.dialect == "sqlite" else postgresql
 
 
-def open_database(service: str, *, data_dir: Path, database_url: str | None) -> Database:
+def open_database(
+    service: str, *, data_dir: Path, database_url: str | None
+) -> Database:
     """Open the database of one service: its own SQLite file or PostgreSQL database."""
     if database_url is None:
         return SqliteDatabase(data_dir / f"{service}.db")

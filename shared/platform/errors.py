@@ -73,8 +73,10 @@ def _validation_body(error: RequestValidationError) -> dict[str, Any]:
         "message": message,
         "field": field,
         "errors": [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-             "message": e.get("msg")}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": e.get("msg"),
+            }
             for e in error.errors()
         ],
     }

@@ -10,6 +10,7 @@ so consumers record processed event ids (see `Consumer`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -27,8 +28,16 @@ class EventLog(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, topic: str, envelope: EventEnvelope) -> None: ...
+    async def read_all(self, topic: str) -> list[EventEnvelope]:
+        """Return every record of a topic, in log order per key."""
+        ...
+
     async def consume(
-        self, group: str, topics: Sequence[str], handler: Handler, from_start: bool = False
+        self,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        from_start: bool = False,
     ) -> None:
         """Run `handler` on each record of `topics` until cancelled."""
         ...
@@ -39,7 +48,9 @@ class EmbeddedLog:
 
     def __init__(self, path: Path, poll_seconds: float = 0.5) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._connection = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None
+        )
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute(
             """CREATE TABLE IF NOT EXISTS records (
@@ -63,15 +74,23 @@ class EmbeddedLog:
     async def publish(self, topic: str, envelope: EventEnvelope) -> None:
         self._connection.execute(
             """INSERT INTO records (topic, offset, key, value) VALUES (?,
-               (SELECT COALESCE(MAX(offset) + 1, 0) FROM records WHERE topic = ?), ?, ?)""",
+               (SELECT COALESCE(MAX(offset) + 1, 0) FROM records WHERE topic = ?),
+               ?, ?)""",
             (topic, topic, envelope.aggregate_id, envelope.model_dump_json()),
         )
         async with self._published:
             self._published.notify_all()
 
+    async def read_all(self, topic: str) -> list[EventEnvelope]:
+        rows = self._connection.execute(
+            "SELECT value FROM records WHERE topic = ? ORDER BY offset", (topic,)
+        ).fetchall()
+        return [EventEnvelope.model_validate_json(value) for (value,) in rows]
+
     def _next_offset(self, group: str, topic: str) -> int:
         row = self._connection.execute(
-            "SELECT next_offset FROM group_offsets WHERE consumer_group = ? AND topic = ?",
+            "SELECT next_offset FROM group_offsets "
+            "WHERE consumer_group = ? AND topic = ?",
             (group, topic),
         ).fetchone()
         return int(row[0]) if row else 0
@@ -85,7 +104,11 @@ class EmbeddedLog:
         )
 
     async def consume(
-        self, group: str, topics: Sequence[str], handler: Handler, from_start: bool = False
+        self,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        from_start: bool = False,
     ) -> None:
         if from_start:
             for topic in topics:
@@ -96,10 +119,10 @@ class EmbeddedLog:
                 handled += await self._consume_batch(group, topic, handler)
             if handled == 0:
                 async with self._published:
-                    try:
-                        await asyncio.wait_for(self._published.wait(), self._poll_seconds)
-                    except TimeoutError:
-                        pass
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._published.wait(), self._poll_seconds
+                        )
 
     async def _consume_batch(self, group: str, topic: str, handler: Handler) -> int:
         offset = self._next_offset(group, topic)

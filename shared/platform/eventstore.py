@@ -105,7 +105,8 @@ class EventStore:
     @staticmethod
     def _version(tx: Transaction, aggregate_id: str) -> int:
         row = tx.fetchone(
-            "SELECT MAX(aggregate_version) AS version FROM events WHERE aggregate_id = ?",
+            "SELECT MAX(aggregate_version) AS version FROM events "
+            "WHERE aggregate_id = ?",
             (aggregate_id,),
         )
         return int(row["version"]) if row and row["version"] is not None else 0
@@ -134,7 +135,9 @@ class EventStore:
             )
         return [EventEnvelope.model_validate_json(row["envelope"]) for row in rows]
 
-    def read_after(self, position: int, limit: int = 200) -> list[tuple[int, EventEnvelope]]:
+    def read_after(
+        self, position: int, limit: int = 200
+    ) -> list[tuple[int, EventEnvelope]]:
         """Return up to `limit` events after a global position, oldest first."""
         with self.database.transaction() as tx:
             rows = tx.fetchall(
@@ -149,7 +152,9 @@ class EventStore:
 
     def cursor(self, name: str) -> int:
         with self.database.transaction() as tx:
-            row = tx.fetchone("SELECT position FROM outbox_cursor WHERE name = ?", (name,))
+            row = tx.fetchone(
+                "SELECT position FROM outbox_cursor WHERE name = ?", (name,)
+            )
         return int(row["position"]) if row else 0
 
     def move_cursor(self, name: str, position: int) -> None:

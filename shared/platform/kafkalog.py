@@ -10,6 +10,7 @@ record makes the replay harmless.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 
 import structlog
@@ -69,10 +70,8 @@ class KafkaLog:
                 if self._name(topic) not in existing
             ]
             if missing:
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):
                     await admin.create_topics(missing)
-                except TopicAlreadyExistsError:
-                    pass
         finally:
             await admin.close()
 
@@ -84,8 +83,52 @@ class KafkaLog:
             value=envelope.model_dump_json().encode(),
         )
 
+    async def read_all(self, topic: str) -> list[EventEnvelope]:
+        """Read a topic from its first offset to its current end, outside any group."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+        )
+        await consumer.start()
+        try:
+            name = self._name(topic)
+            partitions = [
+                TopicPartition(name, p)
+                for p in consumer.partitions_for_topic(name) or ()
+            ]
+            if not partitions:
+                return []
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            end = await consumer.end_offsets(partitions)
+            records: list[EventEnvelope] = []
+            while await self._behind(consumer, end):
+                batches = await consumer.getmany(timeout_ms=500)
+                for batch in batches.values():
+                    records.extend(
+                        EventEnvelope.model_validate_json(r.value) for r in batch
+                    )
+            return records
+        finally:
+            await consumer.stop()
+
+    @staticmethod
+    async def _behind(
+        consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]
+    ) -> bool:
+        for partition, end_offset in end.items():
+            if await consumer.position(partition) < end_offset:
+                return True
+        return False
+
     async def consume(
-        self, group: str, topics: Sequence[str], handler: Handler, from_start: bool = False
+        self,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        from_start: bool = False,
     ) -> None:
         consumer = AIOKafkaConsumer(
             *[self._name(topic) for topic in topics],

@@ -42,17 +42,24 @@ def sign_link(claims: LinkClaims, secret: str) -> str:
     )
 
 
-def read_link(token: str, secret: str, *, purpose: str, max_age_seconds: int) -> LinkClaims:
+def read_link(
+    token: str, secret: str, *, purpose: str, max_age_seconds: int
+) -> LinkClaims:
     """Return the claims of a valid token for `purpose`, or raise `LinkError`."""
     try:
         payload = _serializer(secret).loads(token, max_age=max_age_seconds)
     except SignatureExpired as error:
         raise LinkError(
-            "this link has expired: ask the student or the career service for a new one",
+            "this link has expired: ask the student or the career service "
+            "for a new one",
             code="link_expired",
         ) from error
     except BadSignature as error:
-        raise LinkError("this link is not valid: check that it was copied whole") from error
+        raise LinkError(
+            "this link is not valid: check that it was copied whole"
+        ) from error
     if not isinstance(payload, dict) or payload.get("p") != purpose:
         raise LinkError("this link was made for another purpose")
-    return LinkClaims(mission_id=str(payload["m"]), purpose=purpose, round=int(payload["r"]))
+    return LinkClaims(
+        mission_id=str(payload["m"]), purpose=purpose, round=int(payload["r"])
+    )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from shared.events.base import EventEnvelope
 from shared.events.catalogue import topic_for
 from shared.platform.eventlog import EventLog, Handler
 from shared.platform.eventstore import EventStore
+from shared.platform.projection import Projection
 
 log = structlog.get_logger()
 
@@ -47,8 +49,9 @@ class OutboxRelay:
             batch = await asyncio.to_thread(self._store.read_after, position)
             if not batch:
                 return published
-            for position, envelope in batch:
+            for _, envelope in batch:
                 await self._log.publish(topic_for(envelope.aggregate_type), envelope)
+            position = batch[-1][0]
             await asyncio.to_thread(self._store.move_cursor, self.cursor_name, position)
             published += len(batch)
 
@@ -80,15 +83,21 @@ class ServiceRuntime:
     relay: OutboxRelay
     event_log: EventLog
     subscriptions: list[Subscription] = field(default_factory=list)
-    extra_tasks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    extra_tasks: list[Callable[[], Coroutine[Any, Any, None]]] = field(
+        default_factory=list
+    )
+    projections: list[Projection] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start_background(self) -> None:
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}.relay"))
+        self._tasks.append(
+            asyncio.create_task(self.relay.run(), name=f"{self.name}.relay")
+        )
         for subscription in self.subscriptions:
             self._tasks.append(
                 asyncio.create_task(
-                    self._consume(subscription), name=f"{self.name}.{subscription.group}"
+                    self._consume(subscription),
+                    name=f"{self.name}.{subscription.group}",
                 )
             )
         for task_factory in self.extra_tasks:
@@ -104,8 +113,28 @@ class ServiceRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("consumer.failed", service=self.name, group=subscription.group)
+                log.exception(
+                    "consumer.failed", service=self.name, group=subscription.group
+                )
                 await asyncio.sleep(1)
+
+    async def rebuild_projections(self) -> dict[str, int]:
+        """Drop every read model and rebuild it; return the events applied per table."""
+        counts = {}
+        for projection in self.projections:
+            if projection.source == "store":
+                counts[projection.table] = await asyncio.to_thread(
+                    projection.rebuild_from_store, self.store
+                )
+            else:
+                records = await self.event_log.read_all(projection.source)
+                counts[projection.table] = await asyncio.to_thread(
+                    projection.rebuild_from_records, self.store.database, records
+                )
+        return counts
+
+    def snapshot_projections(self) -> dict[str, list[dict[str, object]]]:
+        return {p.table: p.snapshot(self.store.database) for p in self.projections}
 
     async def stop_background(self) -> None:
         for task in self._tasks:

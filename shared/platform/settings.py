@@ -21,12 +21,16 @@ class Settings(BaseSettings):
 
     mode: Literal["embedded", "distributed"] = "embedded"
     environment: Literal["development", "production"] = "development"
-    data_dir: Path = Field(Path(".run/data"), description="SQLite files and stored files.")
+    data_dir: Path = Field(
+        Path(".run/data"), description="SQLite files and stored files."
+    )
     database_url: str | None = Field(
         None,
         description="PostgreSQL URL in which {service} stands for the service's name.",
     )
-    kafka_bootstrap: str | None = Field(None, description="host:port of a Kafka broker.")
+    kafka_bootstrap: str | None = Field(
+        None, description="host:port of a Kafka broker."
+    )
     kafka_namespace: str = Field(
         "",
         description="Prefix of topic and consumer-group names, so that several "
@@ -44,14 +48,16 @@ class Settings(BaseSettings):
     )
     service_urls: dict[str, str] = Field(
         default_factory=dict,
-        description="Base URL of each service the gateway calls, in the distributed mode.",
+        description="Base URL of each service the gateway calls (distributed mode).",
     )
     seed_file: Path = Path(__file__).resolve().parents[2] / "seed" / "demo.json"
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError("CAMPUS_SECRET_KEY must be set to a random value in production")
+            raise ValueError(
+                "CAMPUS_SECRET_KEY must be set to a random value in production"
+            )
         if self.environment == "production" and self.dev_login:
             raise ValueError("CAMPUS_DEV_LOGIN cannot be on in production")
         return self

@@ -1,0 +1,286 @@
+"""Every branch of the mission sheet besides the straight path."""
+
+from __future__ import annotations
+
+from tests.e2e.journey import (
+    CAREER_SERVICE,
+    CAREER_SERVICE_MAILBOX,
+    FRANCE,
+    OTHER_STUDENT,
+    PROGRAM,
+    STUDENT,
+    company_completes,
+    company_token_in,
+    reach_company_completed,
+    reach_tutor_review,
+    send_to_company,
+    start_mission,
+)
+from tests.harness.campus import RunningCampus, User, wait_for_email
+
+OUTSIDE_WINDOW = {
+    "start_date": "2026-12-14",
+    "end_date": "2027-03-12",
+    "location": "france",
+    "country": "FR",
+}
+
+
+def _new_draft(campus: RunningCampus) -> tuple[User, str]:
+    student = User(campus, STUDENT)
+    created = student.post("/missions", {"program_id": PROGRAM, "commitment_accepted": True})
+    assert created.status_code == 201, created.text
+    return student, created.json()["id"]
+
+
+def test_dates_outside_window_need_derogation(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+
+    refused = student.put(f"/missions/{mission_id}/dates", OUTSIDE_WINDOW)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "derogation_required"
+    assert "window" in refused.json()["message"]
+    assert student.get(f"/missions/{mission_id}").json()["start_date"] is None
+
+    without_message = student.put(
+        f"/missions/{mission_id}/dates", {**OUTSIDE_WINDOW, "request_derogation": True}
+    )
+    assert without_message.status_code == 422
+    assert without_message.json()["field"] == "message"
+
+    requested = student.put(
+        f"/missions/{mission_id}/dates",
+        {**OUTSIDE_WINDOW, "request_derogation": True, "message": "Stage de césure."},
+    )
+    assert requested.status_code == 200, requested.text
+    assert requested.json()["status"] == "derogation_pending"
+    email = wait_for_email(campus, CAREER_SERVICE_MAILBOX, "Demande de dérogation")
+    assert "Stage de césure." in email["text"]
+
+    career_service = User(campus, CAREER_SERVICE)
+    approved = career_service.post(
+        f"/missions/{mission_id}/derogation/approve", {"message": "Accordé pour la césure."}
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "draft"
+    assert approved.json()["start_date"] == "2026-12-14"
+    wait_for_email(campus, STUDENT, "Votre dérogation est accordée")
+
+    journey_student = User(campus, STUDENT)
+    for name, fields in _complete_student_sections().items():
+        journey_student.put(f"/missions/{mission_id}/sections/{name}", fields)
+    submitted = journey_student.post(f"/missions/{mission_id}/submit")
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "sent_to_company"
+
+
+def test_rejected_derogation_clears_dates(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+    student.put(
+        f"/missions/{mission_id}/dates",
+        {**OUTSIDE_WINDOW, "request_derogation": True, "message": "Contrainte familiale."},
+    )
+    career_service = User(campus, CAREER_SERVICE)
+
+    rejected = career_service.post(
+        f"/missions/{mission_id}/derogation/reject", {"message": "Hors calendrier."}
+    )
+
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["status"] == "draft"
+    assert rejected.json()["start_date"] is None
+    assert rejected.json()["end_date"] is None
+    assert rejected.json()["derogation"]["status"] == "rejected"
+    email = wait_for_email(campus, STUDENT, "Votre dérogation est refusée")
+    assert "Hors calendrier." in email["text"]
+    assert student.post(f"/missions/{mission_id}/submit").status_code == 422
+
+
+def test_student_cannot_decide_own_derogation(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+    student.put(
+        f"/missions/{mission_id}/dates",
+        {**OUTSIDE_WINDOW, "request_derogation": True, "message": "Merci."},
+    )
+
+    response = student.post(f"/missions/{mission_id}/derogation/approve", {"message": "oui"})
+
+    assert response.status_code == 403
+
+
+def test_submit_names_missing_field(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+    student.put(f"/missions/{mission_id}/dates", FRANCE)
+    student.put(f"/missions/{mission_id}/sections/student", {"first_name": "Élodie"})
+
+    response = student.post(f"/missions/{mission_id}/submit")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_field"
+    assert response.json()["field"] == "student.last_name"
+
+
+def test_student_cancels_before_sending(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+
+    cancelled = student.post(f"/missions/{mission_id}/cancel", {"reason": "Autre offre."})
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["cancel_reason"] == "Autre offre."
+
+
+def test_student_cannot_cancel_while_at_company(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    send_to_company(journey)
+
+    response = journey.student.post(f"/missions/{journey.mission_id}/cancel", {"reason": "x"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "wrong_status"
+
+
+def test_return_to_company_sends_fresh_link(campus: RunningCampus) -> None:
+    journey = reach_company_completed(campus)
+    first_token = journey.company_token()
+
+    returned = journey.student.post(
+        f"/missions/{journey.mission_id}/return-to-company",
+        {"message": "Merci de corriger l'adresse."},
+    )
+
+    assert returned.status_code == 200, returned.text
+    assert returned.json()["status"] == "sent_to_company"
+    email = wait_for_email(campus, journey.supervisor_email, "Modifications demandées")
+    assert "Merci de corriger l'adresse." in email["text"]
+    new_token = company_token_in(email["text"])
+    assert new_token != first_token
+    stale = User(campus).get(f"/company/{first_token}/mission")
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "link_used"
+    company_completes(journey, new_token)
+    assert journey.mission()["status"] == "company_completed"
+
+
+def test_student_cancel_reason_quoted_to_company(campus: RunningCampus) -> None:
+    journey = reach_company_completed(campus)
+
+    cancelled = journey.student.post(
+        f"/missions/{journey.mission_id}/cancel", {"reason": "Les horaires ne conviennent pas."}
+    )
+
+    assert cancelled.json()["status"] == "cancelled"
+    email = wait_for_email(campus, journey.supervisor_email, "Fiche de mission annulée")
+    assert "Les horaires ne conviennent pas." in email["text"]
+
+
+def test_tutor_refusal_emailed_then_back_to_company(campus: RunningCampus) -> None:
+    journey, tutor = reach_tutor_review(campus)
+
+    refused = tutor.post(
+        f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "Missions trop vagues."}
+    )
+
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["status"] == "company_completed"
+    assert refused.json()["tutor_refusal"] == "Missions trop vagues."
+    email = wait_for_email(campus, STUDENT, "Votre tuteur a refusé")
+    assert "Missions trop vagues." in email["text"]
+    confirm_again = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
+    assert confirm_again.status_code == 409
+    returned = journey.student.post(
+        f"/missions/{journey.mission_id}/return-to-company",
+        {"message": "Pouvez-vous préciser les missions ?"},
+    )
+    assert returned.json()["status"] == "sent_to_company"
+    assert returned.json()["tutor_refusal"] is None
+
+
+def test_tutor_refusal_then_cancel(campus: RunningCampus) -> None:
+    journey, tutor = reach_tutor_review(campus)
+    tutor.post(f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "Hors programme."})
+
+    cancelled = journey.student.post(
+        f"/missions/{journey.mission_id}/cancel", {"reason": "Je change de stage."}
+    )
+
+    assert cancelled.json()["status"] == "cancelled"
+    email = wait_for_email(campus, journey.supervisor_email, "Fiche de mission annulée")
+    assert "Je change de stage." in email["text"]
+
+
+def test_tutor_refusal_needs_reason(campus: RunningCampus) -> None:
+    journey, tutor = reach_tutor_review(campus)
+
+    response = tutor.post(f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "  "})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "reason"
+
+
+def test_career_service_sends_file_back(campus: RunningCampus) -> None:
+    journey, tutor = reach_tutor_review(campus)
+    tutor.post(f"/missions/{journey.mission_id}/tutor/approve")
+    career_service = User(campus, CAREER_SERVICE)
+
+    sent_back = career_service.post(
+        f"/missions/{journey.mission_id}/send-back", {"reason": "Gratification manquante."}
+    )
+
+    assert sent_back.status_code == 200, sent_back.text
+    assert sent_back.json()["status"] == "company_completed"
+    assert sent_back.json()["send_back_reason"] == "Gratification manquante."
+    email = wait_for_email(campus, STUDENT, "Le service des stages vous renvoie")
+    assert "Gratification manquante." in email["text"]
+    confirmed = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
+    assert confirmed.json()["status"] == "tutor_review"
+    assert confirmed.json()["tutor"]["email"] == tutor.email
+
+
+def test_other_student_cannot_see_mission(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    other = User(campus, OTHER_STUDENT)
+
+    assert other.get(f"/missions/{journey.mission_id}").status_code == 404
+    assert other.get(f"/missions/{journey.mission_id}/sheet.pdf").status_code == 404
+    assert other.put(f"/missions/{journey.mission_id}/sections/mission", {"title": "x"}).status_code == 404
+    listed = [m["id"] for m in other.get("/missions").json()]
+    assert journey.mission_id not in listed
+
+
+def test_unassigned_tutor_cannot_see_mission(campus: RunningCampus) -> None:
+    journey, tutor = reach_tutor_review(campus)
+    other_tutor_email = next(
+        email
+        for email in ("helene.cote@ecole-campus.fr", "marc.leroy@ecole-campus.fr")
+        if email != tutor.email
+    )
+    other_tutor = User(campus, other_tutor_email)
+
+    assert other_tutor.get(f"/missions/{journey.mission_id}").status_code == 404
+    refused = other_tutor.post(f"/missions/{journey.mission_id}/tutor/approve")
+    assert refused.status_code == 404
+
+
+def test_forged_company_link_refused(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    token = send_to_company(journey)
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+
+    response = User(campus).get(f"/company/{forged}/mission")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "link_invalid"
+
+
+def test_requests_without_sign_in_refused(campus: RunningCampus) -> None:
+    response = User(campus).get("/missions")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def _complete_student_sections() -> dict[str, dict[str, object]]:
+    from tests.e2e.journey import student_sections, unique_supervisor_email
+
+    return student_sections(unique_supervisor_email())
