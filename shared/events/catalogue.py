@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from shared.events import documents, evaluations, missions, notifications
+from shared.events import documents, evaluations, missions
 
 TOPICS: dict[str, str] = {
     "mission": "campus.missions.v1",
     "document": "campus.documents.v1",
     "evaluation": "campus.evaluations.v1",
-    "email": "campus.notifications.v1",
 }
 
-EVENT_MODULES = (missions, documents, evaluations, notifications)
+EVENT_MODULES = (missions, documents, evaluations)
 
 
 def topic_for(aggregate_type: str) -> str:

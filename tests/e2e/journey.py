@@ -15,7 +15,10 @@ from tests.harness.campus import RunningCampus, User, wait_for_email
 STUDENT = "elodie.dupre@etu.ecole-campus.fr"
 OTHER_STUDENT = "liam.oconnor@etu.ecole-campus.fr"
 TUTORS = ("helene.cote@ecole-campus.fr", "marc.leroy@ecole-campus.fr")
-TUTOR_NAMES = {"helene.cote@ecole-campus.fr": "Hélène Côté", "marc.leroy@ecole-campus.fr": "Marc Leroy"}
+TUTOR_NAMES = {
+    "helene.cote@ecole-campus.fr": "Hélène Côté",
+    "marc.leroy@ecole-campus.fr": "Marc Leroy",
+}
 CAREER_SERVICE = "sophie.bernard@ecole-campus.fr"
 CAREER_SERVICE_MAILBOX = "scs@ecole-campus.fr"
 PROGRAM = "mge-1-2026"
@@ -108,7 +111,9 @@ def start_mission(
 ) -> Journey:
     """Create a mission, set its dates and fill in the student's sections."""
     student = User(campus, student_email)
-    created = student.post("/missions", {"program_id": PROGRAM, "commitment_accepted": True})
+    created = student.post(
+        "/missions", {"program_id": PROGRAM, "commitment_accepted": True}
+    )
     assert created.status_code == 201, created.text
     mission_id = created.json()["id"]
     dated = student.put(f"/missions/{mission_id}/dates", dates)
@@ -142,7 +147,9 @@ def company_completes(journey: Journey, token: str) -> None:
     assert validated.status_code == 200, validated.text
 
 
-def reach_company_completed(campus: RunningCampus, dates: dict[str, str] = FRANCE) -> Journey:
+def reach_company_completed(
+    campus: RunningCampus, dates: dict[str, str] = FRANCE
+) -> Journey:
     journey = start_mission(campus, dates)
     company_completes(journey, send_to_company(journey))
     return journey
@@ -151,7 +158,8 @@ def reach_company_completed(campus: RunningCampus, dates: dict[str, str] = FRANC
 def reach_tutor_review(campus: RunningCampus) -> tuple[Journey, User]:
     journey = reach_company_completed(campus)
     confirmed = journey.student.post(
-        f"/missions/{journey.mission_id}/confirm", {"message": "Merci de votre relecture."}
+        f"/missions/{journey.mission_id}/confirm",
+        {"message": "Merci de votre relecture."},
     )
     assert confirmed.status_code == 200, confirmed.text
     tutor = User(campus, confirmed.json()["tutor"]["email"])

@@ -53,7 +53,9 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
 
     request = wait_for_email(campus, tutor["email"], "Validation pédagogique demandée")
     assert "Stage de fin d'année." in request["text"]
-    approved_by_tutor = User(campus, tutor["email"]).post(f"/missions/{mission_id}/tutor/approve")
+    approved_by_tutor = User(campus, tutor["email"]).post(
+        f"/missions/{mission_id}/tutor/approve"
+    )
     assert approved_by_tutor.json()["status"] == "career_service_review"
 
     wait_for_email(campus, CAREER_SERVICE_MAILBOX, "Validation finale attendue")
@@ -91,7 +93,9 @@ def test_abroad_journey_writes_to_company_in_english(campus: RunningCampus) -> N
 
     submitted = journey.student.post(f"/missions/{journey.mission_id}/submit")
     assert submitted.status_code == 200, submitted.text
-    email = wait_for_email(campus, journey.supervisor_email, "Mission sheet to complete")
+    email = wait_for_email(
+        campus, journey.supervisor_email, "Mission sheet to complete"
+    )
     assert "no account needed" in email["text"]
     assert "<a href=" in email["html"]
     company_completes(journey, journey.company_token("Mission sheet to complete"))

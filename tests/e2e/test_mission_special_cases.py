@@ -28,7 +28,9 @@ OUTSIDE_WINDOW = {
 
 def _new_draft(campus: RunningCampus) -> tuple[User, str]:
     student = User(campus, STUDENT)
-    created = student.post("/missions", {"program_id": PROGRAM, "commitment_accepted": True})
+    created = student.post(
+        "/missions", {"program_id": PROGRAM, "commitment_accepted": True}
+    )
     assert created.status_code == 201, created.text
     return student, created.json()["id"]
 
@@ -59,7 +61,8 @@ def test_dates_outside_window_need_derogation(campus: RunningCampus) -> None:
 
     career_service = User(campus, CAREER_SERVICE)
     approved = career_service.post(
-        f"/missions/{mission_id}/derogation/approve", {"message": "Accordé pour la césure."}
+        f"/missions/{mission_id}/derogation/approve",
+        {"message": "Accordé pour la césure."},
     )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "draft"
@@ -78,7 +81,11 @@ def test_rejected_derogation_clears_dates(campus: RunningCampus) -> None:
     student, mission_id = _new_draft(campus)
     student.put(
         f"/missions/{mission_id}/dates",
-        {**OUTSIDE_WINDOW, "request_derogation": True, "message": "Contrainte familiale."},
+        {
+            **OUTSIDE_WINDOW,
+            "request_derogation": True,
+            "message": "Contrainte familiale.",
+        },
     )
     career_service = User(campus, CAREER_SERVICE)
 
@@ -103,7 +110,9 @@ def test_student_cannot_decide_own_derogation(campus: RunningCampus) -> None:
         {**OUTSIDE_WINDOW, "request_derogation": True, "message": "Merci."},
     )
 
-    response = student.post(f"/missions/{mission_id}/derogation/approve", {"message": "oui"})
+    response = student.post(
+        f"/missions/{mission_id}/derogation/approve", {"message": "oui"}
+    )
 
     assert response.status_code == 403
 
@@ -123,7 +132,9 @@ def test_submit_names_missing_field(campus: RunningCampus) -> None:
 def test_student_cancels_before_sending(campus: RunningCampus) -> None:
     student, mission_id = _new_draft(campus)
 
-    cancelled = student.post(f"/missions/{mission_id}/cancel", {"reason": "Autre offre."})
+    cancelled = student.post(
+        f"/missions/{mission_id}/cancel", {"reason": "Autre offre."}
+    )
 
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
@@ -134,7 +145,9 @@ def test_student_cannot_cancel_while_at_company(campus: RunningCampus) -> None:
     journey = start_mission(campus, FRANCE)
     send_to_company(journey)
 
-    response = journey.student.post(f"/missions/{journey.mission_id}/cancel", {"reason": "x"})
+    response = journey.student.post(
+        f"/missions/{journey.mission_id}/cancel", {"reason": "x"}
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "wrong_status"
@@ -166,7 +179,8 @@ def test_student_cancel_reason_quoted_to_company(campus: RunningCampus) -> None:
     journey = reach_company_completed(campus)
 
     cancelled = journey.student.post(
-        f"/missions/{journey.mission_id}/cancel", {"reason": "Les horaires ne conviennent pas."}
+        f"/missions/{journey.mission_id}/cancel",
+        {"reason": "Les horaires ne conviennent pas."},
     )
 
     assert cancelled.json()["status"] == "cancelled"
@@ -178,7 +192,8 @@ def test_tutor_refusal_emailed_then_back_to_company(campus: RunningCampus) -> No
     journey, tutor = reach_tutor_review(campus)
 
     refused = tutor.post(
-        f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "Missions trop vagues."}
+        f"/missions/{journey.mission_id}/tutor/refuse",
+        {"reason": "Missions trop vagues."},
     )
 
     assert refused.status_code == 200, refused.text
@@ -198,7 +213,9 @@ def test_tutor_refusal_emailed_then_back_to_company(campus: RunningCampus) -> No
 
 def test_tutor_refusal_then_cancel(campus: RunningCampus) -> None:
     journey, tutor = reach_tutor_review(campus)
-    tutor.post(f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "Hors programme."})
+    tutor.post(
+        f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "Hors programme."}
+    )
 
     cancelled = journey.student.post(
         f"/missions/{journey.mission_id}/cancel", {"reason": "Je change de stage."}
@@ -212,7 +229,9 @@ def test_tutor_refusal_then_cancel(campus: RunningCampus) -> None:
 def test_tutor_refusal_needs_reason(campus: RunningCampus) -> None:
     journey, tutor = reach_tutor_review(campus)
 
-    response = tutor.post(f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "  "})
+    response = tutor.post(
+        f"/missions/{journey.mission_id}/tutor/refuse", {"reason": "  "}
+    )
 
     assert response.status_code == 422
     assert response.json()["field"] == "reason"
@@ -224,7 +243,8 @@ def test_career_service_sends_file_back(campus: RunningCampus) -> None:
     career_service = User(campus, CAREER_SERVICE)
 
     sent_back = career_service.post(
-        f"/missions/{journey.mission_id}/send-back", {"reason": "Gratification manquante."}
+        f"/missions/{journey.mission_id}/send-back",
+        {"reason": "Gratification manquante."},
     )
 
     assert sent_back.status_code == 200, sent_back.text
@@ -243,7 +263,12 @@ def test_other_student_cannot_see_mission(campus: RunningCampus) -> None:
 
     assert other.get(f"/missions/{journey.mission_id}").status_code == 404
     assert other.get(f"/missions/{journey.mission_id}/sheet.pdf").status_code == 404
-    assert other.put(f"/missions/{journey.mission_id}/sections/mission", {"title": "x"}).status_code == 404
+    assert (
+        other.put(
+            f"/missions/{journey.mission_id}/sections/mission", {"title": "x"}
+        ).status_code
+        == 404
+    )
     listed = [m["id"] for m in other.get("/missions").json()]
     assert journey.mission_id not in listed
 

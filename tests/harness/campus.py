@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +12,13 @@ from typing import Any, Protocol
 
 import httpx
 
-from tests.harness.processes import free_port, start_process, stop_process, wait_until_up
+from tests.harness.processes import (
+    ROOT,
+    free_port,
+    start_process,
+    stop_process,
+    wait_until_up,
+)
 
 Email = dict[str, Any]
 
@@ -25,6 +33,24 @@ class RunningCampus(Protocol):
 
     def stop(self) -> None: ...
 
+    def run_command(self, *args: str) -> str:
+        """Run `python -m services.runner ARGS` against this Campus; return its output."""
+        ...
+
+
+def run_runner(env: dict[str, str], *args: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "services.runner", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
 
 class EmbeddedCampus:
     """The README's run command, in a subprocess, on a fresh data folder."""
@@ -35,12 +61,12 @@ class EmbeddedCampus:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = data_dir / "campus.log"
-        env = {
+        self.env = {
             "CAMPUS_DATA_DIR": str(data_dir),
             "CAMPUS_PUBLIC_URL": self.base_url,
         }
         self._process = start_process(
-            ["embedded", "--port", str(port)], env, self.log_path
+            ["embedded", "--port", str(port)], self.env, self.log_path
         )
         wait_until_up(f"{self.base_url}/health/live", self._process, self.log_path)
 
@@ -52,6 +78,9 @@ class EmbeddedCampus:
 
     def stop(self) -> None:
         stop_process(self._process)
+
+    def run_command(self, *args: str) -> str:
+        return run_runner(self.env, *args)
 
     @property
     def process(self) -> subprocess.Popen[bytes]:
@@ -103,5 +132,7 @@ def wait_for_email(
                 return email
         return None
 
-    found: Email = wait_for(find, f"an email to {to} about {subject_contains!r}", seconds)
+    found: Email = wait_for(
+        find, f"an email to {to} about {subject_contains!r}", seconds
+    )
     return found
