@@ -1,6 +1,6 @@
 """Start Campus: all in one process (embedded), or one service per process.
 
-python -m services.runner embedded [--port 8000] [--seed-demo]
+python -m services.runner embedded [--port 8000] [--demo]
 python -m services.runner service missions --port 8101
 python -m services.runner gateway --port 8000
 python -m services.runner rebuild all|NAME    drop and rebuild read models
@@ -19,6 +19,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from services.demo import seed_demo_missions
 from services.documents import app as documents_app
 from services.evaluations import app as evaluations_app
 from services.gateway import app as gateway_app
@@ -47,11 +48,13 @@ def event_log_for(settings: Settings, client_id: str) -> EventLog:
 
 
 def build_embedded(
-    settings: Settings,
+    settings: Settings, demo: bool = False
 ) -> tuple[FastAPI, list[ServiceRuntime], EventLog]:
     """Build the four services and the gateway on one event log, in one process."""
     event_log = event_log_for(settings, "campus")
     runtimes = [build(settings, event_log) for build in BUILDERS.values()]
+    if demo:
+        seed_demo_missions(runtimes[0].app.state.commands)
     clients = ServiceClients.in_process(
         {runtime.name: runtime.app for runtime in runtimes}, settings.secret_key
     )
@@ -135,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("name", nargs="?", choices=[*sorted(BUILDERS), "all"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--demo", action="store_true", help="add demo mission sheets to an empty store"
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings)
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(snapshot(settings, names), default=str, sort_keys=True))
         return
     if args.command == "embedded":
-        app, _, _ = build_embedded(settings)
+        app, _, _ = build_embedded(settings, demo=args.demo)
         print(f"Campus is running: open http://{args.host}:{args.port}/", flush=True)
     elif args.command == "service":
         if args.name is None:

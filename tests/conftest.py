@@ -11,14 +11,18 @@ from tests.harness.campus import EmbeddedCampus, RunningCampus
 
 
 @pytest.fixture(scope="session")
-def embedded_campus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCampus]:
+def embedded_campus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningCampus]:
     campus = EmbeddedCampus(tmp_path_factory.mktemp("embedded"))
     yield campus
     campus.stop()
 
 
 @pytest.fixture(scope="session")
-def distributed_campus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCampus]:
+def distributed_campus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningCampus]:
     from tests.harness.distributed import DistributedCampus
 
     campus = DistributedCampus(tmp_path_factory.mktemp("distributed"))

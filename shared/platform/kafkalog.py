@@ -85,6 +85,9 @@ class KafkaLog:
 
     async def read_all(self, topic: str) -> list[EventEnvelope]:
         """Read a topic from its first offset to its current end, outside any group."""
+        partitions = await self._partitions(self._name(topic))
+        if not partitions:
+            return []
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
@@ -92,14 +95,10 @@ class KafkaLog:
             isolation_level="read_committed",
         )
         await consumer.start()
+        # aiokafka 0.14 can raise CancelledError from a stop() that follows
+        # start() before the coordinator's task first ran (aiokafka issue 647).
+        await asyncio.sleep(0)
         try:
-            name = self._name(topic)
-            partitions = [
-                TopicPartition(name, p)
-                for p in consumer.partitions_for_topic(name) or ()
-            ]
-            if not partitions:
-                return []
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             end = await consumer.end_offsets(partitions)
@@ -113,6 +112,20 @@ class KafkaLog:
             return records
         finally:
             await consumer.stop()
+
+    async def _partitions(self, name: str) -> list[TopicPartition]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            described = await admin.describe_topics([name])
+        finally:
+            await admin.close()
+        return [
+            TopicPartition(name, partition["partition"])
+            for topic in described
+            if topic["error_code"] == 0
+            for partition in topic["partitions"]
+        ]
 
     @staticmethod
     async def _behind(

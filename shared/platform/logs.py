@@ -16,6 +16,8 @@ def configure_logging(settings: Settings) -> None:
         else structlog.processors.JSONRenderer()
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # httpx logs every request at INFO, including the gateway's calls to services.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

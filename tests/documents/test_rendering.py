@@ -15,7 +15,7 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from xhtml2pdf.config.resources import (  # type: ignore[import-untyped]
+from xhtml2pdf.config.resources import (
     ResourceAccessPolicy,
 )
 

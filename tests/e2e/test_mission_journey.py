@@ -34,7 +34,7 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
     company_completes(journey, token)
     assert User(campus).post(f"/company/{token}/validate").status_code == 409
 
-    wait_for_email(campus, STUDENT, "a complété votre fiche de mission")
+    wait_for_email(campus, STUDENT, "a complété votre fiche de mission", mission_id)
     sheet = journey.student.get(f"/missions/{mission_id}/sheet.pdf")
     assert sheet.status_code == 200
     assert sheet.headers["content-type"] == "application/pdf"
@@ -51,19 +51,25 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
     assert tutor["name"] == TUTOR_NAMES[tutor["email"]]
     assert confirmed.json()["status"] == "tutor_review"
 
-    request = wait_for_email(campus, tutor["email"], "Validation pédagogique demandée")
+    request = wait_for_email(
+        campus, tutor["email"], "Validation pédagogique demandée", mission_id
+    )
     assert "Stage de fin d'année." in request["text"]
     approved_by_tutor = User(campus, tutor["email"]).post(
         f"/missions/{mission_id}/tutor/approve"
     )
     assert approved_by_tutor.json()["status"] == "career_service_review"
 
-    wait_for_email(campus, CAREER_SERVICE_MAILBOX, "Validation finale attendue")
+    wait_for_email(
+        campus, CAREER_SERVICE_MAILBOX, "Validation finale attendue", mission_id
+    )
     approved = User(campus, CAREER_SERVICE).post(f"/missions/{mission_id}/approve")
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
 
-    ready = wait_for_email(campus, STUDENT, "Votre convention de stage est prête")
+    ready = wait_for_email(
+        campus, STUDENT, "Votre convention de stage est prête", mission_id
+    )
     assert f"/api/v1/missions/{mission_id}/convention.pdf" in ready["text"]
     agreement = journey.student.get(f"/missions/{mission_id}/convention.pdf")
     assert agreement.status_code == 200, agreement.text

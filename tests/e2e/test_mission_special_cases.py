@@ -56,7 +56,9 @@ def test_dates_outside_window_need_derogation(campus: RunningCampus) -> None:
     )
     assert requested.status_code == 200, requested.text
     assert requested.json()["status"] == "derogation_pending"
-    email = wait_for_email(campus, CAREER_SERVICE_MAILBOX, "Demande de dérogation")
+    email = wait_for_email(
+        campus, CAREER_SERVICE_MAILBOX, "Demande de dérogation", mission_id
+    )
     assert "Stage de césure." in email["text"]
 
     career_service = User(campus, CAREER_SERVICE)
@@ -67,7 +69,7 @@ def test_dates_outside_window_need_derogation(campus: RunningCampus) -> None:
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "draft"
     assert approved.json()["start_date"] == "2026-12-14"
-    wait_for_email(campus, STUDENT, "Votre dérogation est accordée")
+    wait_for_email(campus, STUDENT, "Votre dérogation est accordée", mission_id)
 
     journey_student = User(campus, STUDENT)
     for name, fields in _complete_student_sections().items():
@@ -98,7 +100,7 @@ def test_rejected_derogation_clears_dates(campus: RunningCampus) -> None:
     assert rejected.json()["start_date"] is None
     assert rejected.json()["end_date"] is None
     assert rejected.json()["derogation"]["status"] == "rejected"
-    email = wait_for_email(campus, STUDENT, "Votre dérogation est refusée")
+    email = wait_for_email(campus, STUDENT, "Votre dérogation est refusée", mission_id)
     assert "Hors calendrier." in email["text"]
     assert student.post(f"/missions/{mission_id}/submit").status_code == 422
 
@@ -199,7 +201,7 @@ def test_tutor_refusal_emailed_then_back_to_company(campus: RunningCampus) -> No
     assert refused.status_code == 200, refused.text
     assert refused.json()["status"] == "company_completed"
     assert refused.json()["tutor_refusal"] == "Missions trop vagues."
-    email = wait_for_email(campus, STUDENT, "Votre tuteur a refusé")
+    email = wait_for_email(campus, STUDENT, "Votre tuteur a refusé", journey.mission_id)
     assert "Missions trop vagues." in email["text"]
     confirm_again = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
     assert confirm_again.status_code == 409
@@ -250,7 +252,9 @@ def test_career_service_sends_file_back(campus: RunningCampus) -> None:
     assert sent_back.status_code == 200, sent_back.text
     assert sent_back.json()["status"] == "company_completed"
     assert sent_back.json()["send_back_reason"] == "Gratification manquante."
-    email = wait_for_email(campus, STUDENT, "Le service des stages vous renvoie")
+    email = wait_for_email(
+        campus, STUDENT, "Le service des stages vous renvoie", journey.mission_id
+    )
     assert "Gratification manquante." in email["text"]
     confirmed = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
     assert confirmed.json()["status"] == "tutor_review"

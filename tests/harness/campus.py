@@ -28,13 +28,13 @@ class RunningCampus(Protocol):
     mode: str
 
     def mailbox(self) -> list[Email]:
-        """Every email sent so far, newest first: id, to, subject, text, html, sent_at."""
+        """Every email sent so far, newest first: id, to, subject, text, html."""
         ...
 
     def stop(self) -> None: ...
 
     def run_command(self, *args: str) -> str:
-        """Run `python -m services.runner ARGS` against this Campus; return its output."""
+        """Run `python -m services.runner ARGS` on this Campus; return the output."""
         ...
 
 
@@ -111,7 +111,7 @@ class User:
 def wait_for(
     condition: Callable[[], Any], what: str, seconds: float = 20, interval: float = 0.1
 ) -> Any:
-    """Poll until `condition()` returns something truthy; the events travel asynchronously."""
+    """Poll until `condition()` returns something truthy, since events travel later."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         result = condition()
@@ -122,13 +122,25 @@ def wait_for(
 
 
 def wait_for_email(
-    campus: RunningCampus, to: str, subject_contains: str, seconds: float = 20
+    campus: RunningCampus,
+    to: str,
+    subject_contains: str,
+    text_contains: str = "",
+    seconds: float = 20,
 ) -> Email:
-    """Return the newest email to `to` whose subject contains the given text."""
+    """Return the newest email to `to` whose subject and text contain the given parts.
+
+    Pass the mission id as `text_contains` for a recipient who gets emails
+    about several missions, so that an older email cannot match.
+    """
 
     def find() -> Email | None:
         for email in campus.mailbox():
-            if email["to"] == to and subject_contains in email["subject"]:
+            if (
+                email["to"] == to
+                and subject_contains in email["subject"]
+                and text_contains in email["text"]
+            ):
                 return email
         return None
 

@@ -39,16 +39,17 @@ def wait_until_up(
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"{url} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
-            )
+            log_tail = log_path.read_text()[-3000:]
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log_tail}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds} s:\n{log_path.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"{url} did not answer within {seconds} s:\n{log_path.read_text()[-3000:]}"
+    )
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -18,9 +18,9 @@ from services.notifications.handlers import make_apply
 from services.notifications.sender import Sender, SmtpMailer
 from shared.events.base import wrap
 from shared.events.missions import MissionCreated, MissionSentToCompany, SectionSaved
+from shared.platform.db import SqliteDatabase
 from shared.platform.eventstore import EventStore
 from shared.platform.runtime import handled_once
-from shared.platform.db import SqliteDatabase
 from shared.platform.settings import Settings
 from tests.harness.processes import free_port
 
@@ -29,7 +29,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)

@@ -1,0 +1,202 @@
+"""Campus in the distributed mode for tests: one process per service.
+
+The four services and the gateway run as subprocesses on Kafka, PostgreSQL
+and an SMTP server started in the test process. Each run gets its own
+databases, Kafka namespace and secret, so runs that share one broker and one
+PostgreSQL server never see each other's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.harness.campus import Email, run_runner
+from tests.harness.processes import ROOT, free_port, start_process, wait_until_up
+
+SERVICES = ("missions", "documents", "notifications", "evaluations")
+DEFAULT_KAFKA = "127.0.0.1:9092"
+
+
+def check_kafka(bootstrap: str) -> None:
+    """Raise RuntimeError unless a broker accepts TCP connections at `bootstrap`."""
+    host, _, port = bootstrap.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return
+    except OSError as error:
+        raise RuntimeError(
+            f"Kafka is not running at {bootstrap} ({error}): "
+            "start it with scripts/kafka.sh start (make test does)"
+        ) from error
+
+
+def run_postgres_script(*args: str) -> str:
+    """Run scripts/postgres.py with `args` and return its standard output."""
+    command = [sys.executable, str(ROOT / "scripts" / "postgres.py"), *args]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"scripts/postgres.py {' '.join(args)} failed with exit code "
+            f"{result.returncode}:\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def parse_email(content: bytes) -> Email:
+    """Convert a received message to the embedded mailbox's shape."""
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    # The notifications service sends Message-ID <EMAIL_ID@campus>, so the
+    # local part is the same id as the embedded mailbox's.
+    message_id = str(message.get("Message-ID", "")).strip().strip("<>")
+    return {
+        "id": message_id.split("@")[0],
+        "to": str(message.get("To", "")),
+        "subject": str(message.get("Subject", "")),
+        "text": _body(message, "plain"),
+        "html": _body(message, "html"),
+        "sent_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+def _body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    if part is None or part.get_content_subtype() != subtype:
+        return ""
+    content: str = part.get_content()
+    return content
+
+
+class MailCatcher:
+    """aiosmtpd handler that stores every message it receives, oldest first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._emails: list[Email] = []
+
+    async def handle_DATA(
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        content = envelope.original_content or envelope.content
+        assert isinstance(content, bytes)
+        received = parse_email(content)
+        with self._lock:
+            self._emails.append(received)
+        return "250 Message accepted for delivery"
+
+    def newest_first(self) -> list[Email]:
+        with self._lock:
+            return list(reversed(self._emails))
+
+
+class DistributedCampus:
+    """The four services and the gateway as separate processes, on fresh data."""
+
+    mode = "distributed"
+
+    def __init__(self, work_dir: Path) -> None:
+        self.work_dir = work_dir
+        self.run_id = f"r{secrets.token_hex(4)}"
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._mail = MailCatcher()
+        self._smtp: Controller | None = None
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        bootstrap = os.environ.get("CAMPUS_TEST_KAFKA", DEFAULT_KAFKA)
+        check_kafka(bootstrap)
+        # The server is left running after this run, and the test command stops it.
+        run_postgres_script("start")
+        run_postgres_script("createdb", *[f"{self.run_id}_{name}" for name in SERVICES])
+        database_url = run_postgres_script("url", f"{self.run_id}_{{service}}").strip()
+        self._smtp = Controller(self._mail, hostname="127.0.0.1", port=free_port())
+        self._smtp.start()
+
+        service_ports = {name: free_port() for name in SERVICES}
+        gateway_port = free_port()
+        self.base_url = f"http://127.0.0.1:{gateway_port}"
+        service_urls = {
+            name: f"http://127.0.0.1:{port}" for name, port in service_ports.items()
+        }
+        env = {
+            "CAMPUS_MODE": "distributed",
+            "CAMPUS_DATABASE_URL": database_url,
+            "CAMPUS_KAFKA_BOOTSTRAP": bootstrap,
+            "CAMPUS_KAFKA_NAMESPACE": self.run_id,
+            "CAMPUS_SMTP_HOST": "127.0.0.1",
+            "CAMPUS_SMTP_PORT": str(self._smtp.port),
+            "CAMPUS_DEV_LOGIN": "true",
+            "CAMPUS_PUBLIC_URL": self.base_url,
+            "CAMPUS_SECRET_KEY": secrets.token_hex(32),
+            "CAMPUS_SERVICE_URLS": json.dumps(service_urls),
+        }
+        self.env = {**env, "CAMPUS_DATA_DIR": str(self.work_dir / "commands")}
+        health_urls = {name: f"{service_urls[name]}/health/ready" for name in SERVICES}
+        health_urls["gateway"] = f"{self.base_url}/health/live"
+        for name, port in service_ports.items():
+            self._launch(name, ["service", name, "--port", str(port)], env)
+        self._launch("gateway", ["gateway", "--port", str(gateway_port)], env)
+        # Every process starts before the first wait, so that their start-ups,
+        # mostly spent connecting to Kafka, overlap.
+        for name, process in zip(health_urls, self._processes, strict=True):
+            wait_until_up(health_urls[name], process, self._log_path(name))
+
+    def _log_path(self, name: str) -> Path:
+        return self.work_dir / f"{name}.log"
+
+    def _launch(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        data_dir = self.work_dir / name
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**env, "CAMPUS_DATA_DIR": str(data_dir)}
+        self._processes.append(start_process(args, env, self._log_path(name)))
+
+    def mailbox(self) -> list[Email]:
+        return self._mail.newest_first()
+
+    def run_command(self, *args: str) -> str:
+        return run_runner(self.env, *args)
+
+    def stop(self) -> None:
+        """Stop the processes and the SMTP server, keeping the databases and topics."""
+        stop_processes(self._processes)
+        self._processes = []
+        if self._smtp is not None:
+            self._smtp.stop()
+            self._smtp = None
+
+
+def stop_processes(
+    processes: list[subprocess.Popen[bytes]], seconds: float = 15
+) -> None:
+    """Send SIGTERM to every process, then kill those still running after `seconds`."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + seconds
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
