@@ -23,6 +23,9 @@ run: install
 test: install
 	scripts/test.sh $(ARGS)
 
+bench: install
+	scripts/with-backends.sh $(PYTHON) -m bench.journey
+
 up: install
 	scripts/up.sh
 
@@ -32,7 +35,7 @@ down:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy services shared tests scripts
+	$(VENV)/bin/mypy services shared tests scripts bench
 
 clean:
 	rm -rf .run
