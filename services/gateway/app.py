@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from services.gateway import api, pages
 from services.gateway.clients import ServiceClients
+from services.gateway.limits import BodySizeLimit
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
 from shared.platform.errors import install_error_handlers
@@ -32,6 +33,7 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
         https_only=settings.public_url.startswith("https://"),
         max_age=12 * 3600,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(dev_router)
     app.include_router(pages.router)
 

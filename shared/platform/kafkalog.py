@@ -27,10 +27,9 @@ PARTITIONS = 3
 
 
 class KafkaLog:
-    # NOTE: consumers are plain aiokafka consumer groups. faust-streaming agents
-    # would wrap the same handlers; they are not used yet because each handler
-    # commits its offset after its own database transaction, which faust's
-    # automatic commit does not let a handler control.
+    # NOTE: consumers are plain aiokafka consumer groups, not faust-streaming
+    # agents. Each handler commits its offset only after its own database
+    # transaction, and faust's automatic commits give a handler no such control.
     def __init__(self, bootstrap: str, client_id: str, namespace: str = "") -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id

@@ -1,6 +1,6 @@
 """What every service runs besides its HTTP routes: the outbox relay and consumers.
 
-A `ServiceRuntime` holds one service's event store, its FastAPI app and its
+A `ServiceRuntime` contains one service's event store, its FastAPI app and its
 background tasks. The embedded runner starts all of them in one process; the
 distributed runner starts one per process.
 """

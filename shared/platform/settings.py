@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Base URL of each service the gateway calls (distributed mode).",
     )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body the gateway accepts."
+    )
     seed_file: Path = Path(__file__).resolve().parents[2] / "seed" / "demo.json"
 
     @model_validator(mode="after")

@@ -107,12 +107,15 @@ def company_token_in(text: str) -> str:
 
 
 def start_mission(
-    campus: RunningCampus, dates: dict[str, str], student_email: str = STUDENT
+    campus: RunningCampus,
+    dates: dict[str, str],
+    student_email: str = STUDENT,
+    program_id: str = PROGRAM,
 ) -> Journey:
     """Create a mission, set its dates and fill in the student's sections."""
     student = User(campus, student_email)
     created = student.post(
-        "/missions", {"program_id": PROGRAM, "commitment_accepted": True}
+        "/missions", {"program_id": program_id, "commitment_accepted": True}
     )
     assert created.status_code == 201, created.text
     mission_id = created.json()["id"]
@@ -148,9 +151,9 @@ def company_completes(journey: Journey, token: str) -> None:
 
 
 def reach_company_completed(
-    campus: RunningCampus, dates: dict[str, str] = FRANCE
+    campus: RunningCampus, dates: dict[str, str] = FRANCE, program_id: str = PROGRAM
 ) -> Journey:
-    journey = start_mission(campus, dates)
+    journey = start_mission(campus, dates, program_id=program_id)
     company_completes(journey, send_to_company(journey))
     return journey
 

@@ -313,3 +313,40 @@ def _complete_student_sections() -> dict[str, dict[str, object]]:
     from tests.e2e.journey import student_sections, unique_supervisor_email
 
     return student_sections(unique_supervisor_email())
+
+
+BACHELOR_SUMMER = {
+    "start_date": "2027-06-01",
+    "end_date": "2027-07-30",
+    "location": "france",
+    "country": "FR",
+}
+
+
+def test_tutor_capacity_respected(campus: RunningCampus) -> None:
+    # The bachelor program has one tutor who can follow two missions.
+    tutors = []
+    for _ in range(2):
+        journey = reach_company_completed(campus, BACHELOR_SUMMER, "bach-2-2026")
+        confirmed = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
+        assert confirmed.status_code == 200, confirmed.text
+        tutors.append(confirmed.json()["tutor"]["email"])
+    third = reach_company_completed(campus, BACHELOR_SUMMER, "bach-2-2026")
+
+    refused = third.student.post(f"/missions/{third.mission_id}/confirm", {})
+
+    assert tutors == ["marc.leroy@ecole-campus.fr"] * 2
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "no_tutor_available"
+    assert third.mission()["status"] == "company_completed"
+
+
+def test_oversized_body_rejected(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+    huge = {"description": "é" * (1024 * 1024)}
+
+    response = student.put(f"/missions/{mission_id}/sections/mission", huge)
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+    assert student.get(f"/missions/{mission_id}").json()["sections"]["mission"] == {}
