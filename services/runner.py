@@ -143,6 +143,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = Settings()
+    if "public_url" not in settings.model_fields_set:
+        settings = settings.model_copy(
+            update={"public_url": f"http://{args.host}:{args.port}"}
+        )
     configure_logging(settings)
     app: Any
     names = sorted(BUILDERS) if args.name in (None, "all") else [args.name]

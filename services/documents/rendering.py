@@ -18,6 +18,7 @@ from jinja2 import TemplateError
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
+from shared.events.labels import FIELD_LABELS, SECTION_TITLES
 from shared.events.sections import SECTION_MODELS
 from shared.platform.templates import template_environment
 
@@ -63,116 +64,6 @@ SHEET_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-SECTION_TITLES: dict[str, dict[str, str]] = {
-    "fr": {
-        "student": "Étudiant",
-        "organisation": "Organisme d'accueil",
-        "supervisor": "Tuteur dans l'organisme d'accueil",
-        "mission": "Mission",
-        "terms": "Conditions du stage",
-    },
-    "en": {
-        "student": "Student",
-        "organisation": "Host organisation",
-        "supervisor": "Host supervisor",
-        "mission": "Mission",
-        "terms": "Internship terms",
-    },
-}
-
-FIELD_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "fr": {
-        "student": {
-            "first_name": "Prénom",
-            "last_name": "Nom",
-            "email": "Adresse e-mail",
-            "student_number": "Numéro d'étudiant",
-            "phone": "Téléphone",
-            "address": "Adresse",
-        },
-        "organisation": {
-            "name": "Raison sociale",
-            "siret": "Numéro SIRET",
-            "identifier": "Identifiant légal",
-            "address": "Adresse",
-            "country": "Pays",
-            "sector": "Secteur d'activité",
-            "size": "Effectif",
-            "representative_name": "Représentant",
-            "representative_position": "Fonction du représentant",
-        },
-        "supervisor": {
-            "first_name": "Prénom",
-            "last_name": "Nom",
-            "position": "Fonction",
-            "email": "Adresse e-mail",
-            "phone": "Téléphone",
-        },
-        "mission": {
-            "title": "Intitulé",
-            "description": "Description",
-            "department": "Service",
-            "objectives": "Objectifs",
-            "skills": "Compétences à acquérir ou à développer",
-        },
-        "terms": {
-            "weekly_hours": "Heures de présence par semaine",
-            "working_days": "Jours de présence",
-            "monthly_allowance": "Gratification mensuelle",
-            "allowance_payment": "Modalités de versement",
-            "benefits": "Avantages",
-            "leave": "Congés et autorisations d'absence",
-            "remote_work": "Télétravail",
-        },
-    },
-    "en": {
-        "student": {
-            "first_name": "First name",
-            "last_name": "Last name",
-            "email": "Email address",
-            "student_number": "Student number",
-            "phone": "Phone",
-            "address": "Address",
-        },
-        "organisation": {
-            "name": "Name",
-            "siret": "SIRET number",
-            "identifier": "Legal identifier",
-            "address": "Address",
-            "country": "Country",
-            "sector": "Sector",
-            "size": "Size",
-            "representative_name": "Representative",
-            "representative_position": "Representative's position",
-        },
-        "supervisor": {
-            "first_name": "First name",
-            "last_name": "Last name",
-            "position": "Position",
-            "email": "Email address",
-            "phone": "Phone",
-        },
-        "mission": {
-            "title": "Title",
-            "description": "Description",
-            "department": "Department",
-            "objectives": "Objectives",
-            "skills": "Skills to acquire or develop",
-        },
-        "terms": {
-            "weekly_hours": "Weekly hours of presence",
-            "working_days": "Working days",
-            "monthly_allowance": "Monthly allowance",
-            "allowance_payment": "Payment of the allowance",
-            "benefits": "Benefits",
-            "leave": "Leave and authorised absence",
-            "remote_work": "Remote work",
-        },
-    },
-}
-
-# Display kind of a field on the mission sheet, "text" when it is not listed.
-# "long" keeps typed line breaks, "money" and "number" use the locale filters.
 FIELD_KINDS: dict[str, str] = {
     "student.address": "long",
     "organisation.address": "long",

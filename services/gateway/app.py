@@ -12,6 +12,8 @@ from services.gateway.clients import ServiceClients
 from services.gateway.limits import BodySizeLimit
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
+from services.gateway.sessions import SessionStore
+from shared.platform.db import open_database
 from shared.platform.errors import install_error_handlers
 from shared.platform.service import load_seed
 from shared.platform.settings import Settings
@@ -23,6 +25,11 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     app.state.clients = clients
     app.state.seed = load_seed(settings.seed_file)
     app.state.service_documents = None
+    app.state.sessions = SessionStore(
+        open_database(
+            "gateway", data_dir=settings.data_dir, database_url=settings.database_url
+        )
+    )
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,

@@ -9,11 +9,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.api import UpstreamError, visible_mission
 from services.gateway.clients import ServiceClients
-from services.gateway.session import DevLogin, signed_in
+from services.gateway.session import DevLogin, sign_out, signed_in
 from services.gateway.session import login as dev_login
+from shared.events.labels import FIELD_LABELS, SECTION_TITLES
+from shared.platform.errors import CampusError
 from shared.platform.templates import template_environment
 
 router = APIRouter(include_in_schema=False)
+
+# The sections a company may change; the student's own section stays read-only.
+COMPANY_SECTIONS = ("organisation", "supervisor", "mission", "terms")
+LONG_FIELDS = {"address", "description", "objectives", "skills", "benefits", "leave",
+               "remote_work"}
 
 
 def _render(
@@ -51,14 +58,19 @@ async def home(request: Request) -> Response:
 
 
 @router.post("/login")
-def login_form(request: Request, email: str = Form()) -> Response:
-    dev_login(request, DevLogin(email=email))
+def login_form(request: Request, email: str = Form(max_length=320)) -> Response:
+    try:
+        dev_login(request, DevLogin(email=email))
+    except CampusError as error:
+        return _render(
+            request, "error.html", status_code=error.status, message=error.message
+        )
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
 def logout_form(request: Request) -> Response:
-    request.session.clear()
+    sign_out(request)
     return RedirectResponse("/", status_code=303)
 
 
@@ -76,36 +88,65 @@ async def mission_page(request: Request, mission_id: str) -> Response:
     return _render(request, "mission.html", mission=mission)
 
 
-@router.get("/company/{token}")
-async def company_page(request: Request, token: str) -> Response:
+async def _company_page(
+    request: Request, token: str, error: str | None = None, status_code: int = 200
+) -> Response:
     response = await _clients(request).request(
         "missions", "GET", f"/api/v1/company/{token}/mission", None
     )
     if response.status_code != 200:
-        body = response.json()
+        message = response.json()["message"]
         return _render(
-            request,
-            "error.html",
-            status_code=response.status_code,
-            message=body["message"],
+            request, "error.html", status_code=response.status_code, message=message
         )
-    return _render(request, "company.html", mission=response.json(), token=token)
+    mission = response.json()
+    language = mission["language"]
+    return _render(
+        request,
+        "company.html",
+        status_code=status_code,
+        mission=mission,
+        token=token,
+        error=error,
+        sections=COMPANY_SECTIONS,
+        titles=SECTION_TITLES[language],
+        labels=FIELD_LABELS[language],
+        long_fields=LONG_FIELDS,
+    )
 
 
-@router.post("/company/{token}/validate")
-async def company_validate_form(request: Request, token: str) -> Response:
-    response = await _clients(request).request(
+@router.get("/company/{token}")
+async def company_page(request: Request, token: str) -> Response:
+    return await _company_page(request, token)
+
+
+@router.post("/company/{token}")
+async def company_form(request: Request, token: str) -> Response:
+    """Save the company's fields, section by section, then validate if asked."""
+    form = await request.form()
+    clients = _clients(request)
+    for section in COMPANY_SECTIONS:
+        fields = {
+            key.split(".", 1)[1]: value.strip()
+            for key, value in form.items()
+            if isinstance(value, str) and key.startswith(f"{section}.") and value.strip()
+        }
+        if not fields:
+            continue
+        saved = await clients.request(
+            "missions", "PUT", f"/api/v1/company/{token}/sections/{section}", None,
+            json=fields,
+        )
+        if saved.status_code != 200:
+            return await _company_page(request, token, saved.json()["message"], 422)
+    if form.get("action") != "validate":
+        return RedirectResponse(f"/company/{token}", status_code=303)
+    validated = await clients.request(
         "missions", "POST", f"/api/v1/company/{token}/validate", None
     )
-    if response.status_code != 200:
-        body = response.json()
-        return _render(
-            request,
-            "error.html",
-            status_code=response.status_code,
-            message=body["message"],
-        )
-    return _render(request, "company_done.html", mission=response.json())
+    if validated.status_code != 200:
+        return await _company_page(request, token, validated.json()["message"], 422)
+    return _render(request, "company_done.html", mission=validated.json())
 
 
 @router.get("/mailbox")

@@ -1,12 +1,13 @@
-"""The signed-in user, kept in the session cookie, and the development login."""
+"""The signed-in user, found from the session cookie, and the development login."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.sessions import SessionStore
 from shared.platform.actors import Actor
 from shared.platform.errors import NotAuthenticatedError, NotFoundError
 
@@ -14,8 +15,25 @@ dev_router = APIRouter(prefix="/api/v1/dev", tags=["development login"])
 
 
 def signed_in(request: Request) -> Actor | None:
-    user = request.session.get("user")
-    return Actor.model_validate(user) if user else None
+    session_id = request.session.get("sid")
+    if not isinstance(session_id, str):
+        return None
+    sessions: SessionStore = request.app.state.sessions
+    return sessions.actor(session_id)
+
+
+def sign_in(request: Request, actor: Actor) -> None:
+    sign_out(request)
+    sessions: SessionStore = request.app.state.sessions
+    request.session["sid"] = sessions.open(actor)
+
+
+def sign_out(request: Request) -> None:
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        sessions: SessionStore = request.app.state.sessions
+        sessions.revoke(session_id)
+    request.session.clear()
 
 
 def require_signed_in(request: Request) -> Actor:
@@ -37,7 +55,7 @@ def _seeded_users(request: Request) -> list[dict[str, Any]]:
 
 class DevLogin(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str
+    email: str = Field(max_length=320)
 
 
 @dev_router.get("/users")
@@ -58,11 +76,10 @@ def login(request: Request, body: DevLogin) -> dict[str, str]:
             field="email",
         )
     actor = Actor.model_validate(user)
-    request.session.clear()
-    request.session["user"] = actor.model_dump()
+    sign_in(request, actor)
     return {"email": actor.email, "name": actor.name, "role": actor.role}
 
 
 @dev_router.post("/logout", status_code=204)
 def logout(request: Request) -> None:
-    request.session.clear()
+    sign_out(request)

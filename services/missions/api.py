@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.missions.application import MissionCommands
 from services.missions.domain import Mission, Status
 from services.missions.presenters import present, present_for_company
+from shared.events.fields import CountryCode, IsoDate
+from shared.events.fields import Message as MessageText
 from shared.platform.actors import CurrentActor
 from shared.platform.links import LinkUsedError, read_link
 
@@ -27,20 +28,22 @@ class CreateMission(Body_):
 
 
 class SetDates(Body_):
-    start_date: dt.date
-    end_date: dt.date
+    start_date: IsoDate = Field(description="First day, as YYYY-MM-DD.")
+    end_date: IsoDate = Field(description="Last day, as YYYY-MM-DD.")
     location: Literal["france", "abroad"]
-    country: str = Field(description="ISO 3166-1 alpha-2 code, FR for France.")
-    request_derogation: bool = False
-    message: str | None = Field(None, max_length=5000)
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 code, FR for France.")
+    request_derogation: StrictBool = False
+    message: MessageText | None = Field(
+        None, description="Why a derogation is needed, for the career service."
+    )
 
 
 class Message(Body_):
-    message: str | None = Field(None, max_length=5000)
+    message: MessageText | None = None
 
 
 class Reason(Body_):
-    reason: str | None = Field(None, max_length=5000)
+    reason: MessageText | None = None
 
 
 MissionJSON = dict[str, Any]

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from services.missions import projections
 from services.missions.domain import Mission, Status, replay
-from services.missions.programs import Program
+from services.missions.programs import Program, RuleBreak
 from shared.events import missions as ev
 from shared.events.base import DomainEvent, wrap
 from shared.events.sections import (
@@ -30,6 +30,7 @@ from shared.platform.actors import Actor, require_role
 from shared.platform.errors import (
     CampusError,
     ConflictError,
+    ForbiddenError,
     InvalidFieldError,
     NotFoundError,
 )
@@ -174,15 +175,16 @@ class MissionCommands:
         deadline = program.deadline(start_date, location)
         breaks = program.rule_breaks(start_date, end_date)
         place = {"location": location, "country": country, "deadline": deadline}
-        if not breaks:
+        covered = mission.derogation_covers(start_date, end_date)
+        if not breaks or covered:
             dates = ev.DatesSet(start_date=start_date, end_date=end_date, **place)
             return self._append(mission, actor.email, [dates])
         if not request_derogation:
             raise DerogationRequiredError(
-                "; ".join(breaks).capitalize()
-                + ". Change the dates, or send them again with request_derogation true "
-                "and a message for the career service.",
-                field="start_date",
+                _sentence(breaks)
+                + " Change the dates, or send them again with request_derogation "
+                "true and a message for the career service.",
+                field=breaks[0].field,
             )
         if not message or not message.strip():
             raise InvalidFieldError(
@@ -192,7 +194,7 @@ class MissionCommands:
         request = ev.DerogationRequested(
             start_date=start_date,
             end_date=end_date,
-            reasons=breaks,
+            reasons=[rule_break.message for rule_break in breaks],
             message=message.strip(),
             **place,
         )
@@ -223,9 +225,8 @@ class MissionCommands:
         breaks = program.rule_breaks(mission.start_date, mission.end_date)
         if breaks and not mission.has_approved_derogation_for_dates():
             raise DerogationRequiredError(
-                "; ".join(breaks).capitalize()
-                + ". A derogation must be approved first.",
-                field="start_date",
+                _sentence(breaks) + " A derogation must be approved first.",
+                field=breaks[0].field,
             )
         _require_fields(mission, REQUIRED_ON_SUBMIT)
         sent = ev.MissionSentToCompany(
@@ -312,7 +313,7 @@ class MissionCommands:
         program = self.program(mission.program_id)
         emails = [tutor.email for tutor in program.tutors]
         with self.store.database.transaction() as tx:
-            loads = projections.tutor_loads(tx, emails)
+            loads = projections.tutor_loads(tx, program.id, emails)
         available = [t for t in program.tutors if loads[t.email] < t.capacity]
         if not available:
             raise ConflictError(
@@ -359,6 +360,12 @@ class MissionCommands:
         self, mission: Mission, name: str, fields: dict[str, Any]
     ) -> Mission:
         self._expect_status(mission, "sent_to_company")
+        if name not in COMPANY_SECTIONS:
+            raise ForbiddenError(
+                f"the company cannot change the {name} section; "
+                f"it can change {', '.join(COMPANY_SECTIONS)}",
+                field="section",
+            )
         saved = ev.SectionSaved(
             section=name, fields=parse_section(name, fields), by="company"
         )
@@ -372,6 +379,9 @@ class MissionCommands:
             mission, mission.sections["supervisor"]["email"], [completed]
         )
 
+
+# The student's own section is the student's word; the company completes the rest.
+COMPANY_SECTIONS = ("organisation", "supervisor", "mission", "terms")
 
 _NOT_CANCELLED: tuple[Status, ...] = (
     "draft",
@@ -443,6 +453,11 @@ def _check_place(location: str, country: str | None) -> str:
             field="location",
         )
     return code
+
+
+def _sentence(breaks: Sequence[RuleBreak]) -> str:
+    text = "; ".join(rule_break.message for rule_break in breaks)
+    return text[0].upper() + text[1:] + "."
 
 
 def _required_text(value: str | None, field: str) -> str:

@@ -70,12 +70,18 @@ class Mission(BaseModel):
         return "fr" if self.location == "france" else "en"
 
     def has_approved_derogation_for_dates(self) -> bool:
+        if self.start_date is None or self.end_date is None:
+            return False
+        return self.derogation_covers(self.start_date, self.end_date)
+
+    def derogation_covers(self, start_date: dt.date, end_date: dt.date) -> bool:
+        """Tell whether an approved derogation was given for exactly these dates."""
         derogation = self.derogation
         return (
             derogation is not None
             and derogation.status == "approved"
-            and derogation.start_date == self.start_date
-            and derogation.end_date == self.end_date
+            and derogation.start_date == start_date
+            and derogation.end_date == end_date
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -38,20 +38,41 @@ class Program(BaseModel):
         """Return the last day on which the career service's approval is on time."""
         return start_date - dt.timedelta(days=self.lead_time_days(location))
 
-    def rule_breaks(self, start_date: dt.date, end_date: dt.date) -> list[str]:
-        """List, in words, each program rule that these dates break."""
+    def rule_breaks(self, start_date: dt.date, end_date: dt.date) -> list[RuleBreak]:
+        """List each program rule that these dates break, with the field at fault."""
         breaks = []
         if start_date < self.earliest_start:
             breaks.append(
-                f"the start date is before the program's window ({self.earliest_start})"
+                RuleBreak(
+                    "start_date",
+                    f"the start date is before the program's window, "
+                    f"which opens on {self.earliest_start}",
+                )
             )
         if end_date > self.latest_end:
             breaks.append(
-                f"the end date is after the program's window ({self.latest_end})"
+                RuleBreak(
+                    "end_date",
+                    f"the end date is after the program's window, "
+                    f"which closes on {self.latest_end}",
+                )
             )
         days = (end_date - start_date).days + 1
         if days < self.min_weeks * 7:
-            breaks.append(f"the internship is shorter than {self.min_weeks} weeks")
+            breaks.append(
+                RuleBreak(
+                    "end_date", f"the internship is shorter than {self.min_weeks} weeks"
+                )
+            )
         if days > self.max_weeks * 7:
-            breaks.append(f"the internship is longer than {self.max_weeks} weeks")
+            breaks.append(
+                RuleBreak(
+                    "end_date", f"the internship is longer than {self.max_weeks} weeks"
+                )
+            )
         return breaks
+
+
+class RuleBreak(NamedTuple):
+    field: str
+    message: str

@@ -66,11 +66,16 @@ def _save(tx: Transaction, mission: Mission) -> None:
     )
 
 
-def tutor_loads(tx: Transaction, emails: Sequence[str]) -> dict[str, int]:
-    loads = {email: 0 for email in emails}
+def tutor_loads(
+    tx: Transaction, program_id: str, emails: Sequence[str]
+) -> dict[str, int]:
+    """Count, per tutor, the program's missions they follow that are not cancelled."""
+    loads = dict.fromkeys(emails, 0)
     rows = tx.fetchall(
         f"SELECT tutor_email, COUNT(*) AS n FROM {TABLE} "
-        "WHERE tutor_email IS NOT NULL AND status <> 'cancelled' GROUP BY tutor_email"
+        "WHERE program_id = ? AND tutor_email IS NOT NULL AND status <> 'cancelled' "
+        "GROUP BY tutor_email",
+        (program_id,),
     )
     for row in rows:
         if row["tutor_email"] in loads:

@@ -12,10 +12,20 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+)
 
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+from shared.events.fields import CountryCode, LongText, ShortText
+
+# Decimals are stored in plain notation ("1000.00", never "1E+3").
+PlainDecimal = Annotated[Decimal, AfterValidator(lambda d: Decimal(format(d, "f")))]
+Euros = Annotated[Decimal, AfterValidator(lambda d: d.quantize(Decimal("0.01")))]
 Phone = Annotated[str, Field(min_length=4, max_length=30, pattern=r"^[0-9+ ().-]+$")]
 
 
@@ -27,7 +37,10 @@ class StudentSection(Section):
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     email: EmailStr | None = None
-    student_number: Annotated[str, Field(min_length=1, max_length=30)] | None = None
+    student_number: (
+        Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9-]+$")]
+        | None
+    ) = None
     phone: Phone | None = None
     address: LongText | None = None
 
@@ -41,7 +54,7 @@ class OrganisationSection(Section):
         default=None, description="Legal identifier of a host outside France."
     )
     address: LongText | None = None
-    country: str | None = Field(
+    country: CountryCode | None = Field(
         default=None, description="ISO 3166-1 alpha-2 code, for example FR."
     )
     sector: ShortText | None = None
@@ -63,17 +76,6 @@ class OrganisationSection(Section):
             )
         return digits
 
-    @field_validator("country")
-    @classmethod
-    def _country_is_alpha2(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
-            raise ValueError(
-                "give the ISO 3166-1 alpha-2 country code, for example FR or DE"
-            )
-        return value.upper()
-
 
 class SupervisorSection(Section):
     first_name: ShortText | None = None
@@ -92,14 +94,22 @@ class MissionSection(Section):
 
 
 class TermsSection(Section):
-    weekly_hours: Decimal | None = Field(
-        default=None, gt=0, le=48, description="Hours of presence per week, at most 48."
+    weekly_hours: PlainDecimal | None = Field(
+        default=None,
+        gt=0,
+        le=48,
+        decimal_places=2,
+        description="Hours of presence per week, at most 48.",
     )
     working_days: ShortText | None = Field(
         default=None, description="Days of presence, for example Monday to Friday."
     )
-    monthly_allowance: Decimal | None = Field(
-        default=None, ge=0, le=100000, description="Allowance per month, in euros."
+    monthly_allowance: Euros | None = Field(
+        default=None,
+        ge=0,
+        le=100000,
+        decimal_places=2,
+        description="Allowance per month, in euros, with at most 2 decimals.",
     )
     allowance_payment: ShortText | None = Field(
         default=None,
@@ -143,8 +153,8 @@ REQUIRED_ON_VALIDATION: dict[str, tuple[str, ...]] = {
 
 
 def dump_section(section: Section) -> dict[str, Any]:
-    """Return the fields that were given, as JSON-ready values."""
-    return section.model_dump(mode="json", exclude_none=True)
+    """Return the fields that were given, as JSON-ready values; null clears a field."""
+    return section.model_dump(mode="json", exclude_unset=True)
 
 
 def missing_fields(

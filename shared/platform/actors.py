@@ -61,5 +61,5 @@ def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         allowed = " or ".join(roles)
         raise ForbiddenError(
-            f"only a {allowed} can do this; you are signed in as a {actor.role}"
+            f"this action needs the role {allowed}; you are signed in as {actor.role}"
         )

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class CampusError(Exception):
@@ -59,27 +60,41 @@ class InvalidFieldError(CampusError):
     code = "invalid_field"
 
 
+def _field_of(error: dict[str, Any]) -> str | None:
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    return ".".join(location) or None
+
+
+def _message_of(error: dict[str, Any]) -> str:
+    field, kind = _field_of(error), error.get("type")
+    if kind == "json_invalid":
+        detail = error.get("ctx", {}).get("error", "invalid JSON")
+        return f"the request body is not valid JSON ({detail})"
+    if kind == "missing" and field is None:
+        return "the request body is missing: send a JSON object"
+    if kind == "missing":
+        return f"{field} is required"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message
+
+
 def _validation_body(error: RequestValidationError) -> dict[str, Any]:
-    first = error.errors()[0]
-    location = [str(part) for part in first.get("loc", ()) if part != "body"]
-    field = ".".join(location) or None
-    message = first.get("msg", "invalid value")
-    if first.get("type") == "missing":
-        message = f"{field} is required"
-    elif field:
-        message = f"{field}: {message}"
+    errors = list(error.errors())
+    first = errors[0]
     return {
         "code": "invalid_field",
-        "message": message,
-        "field": field,
-        "errors": [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "message": e.get("msg"),
-            }
-            for e in error.errors()
-        ],
+        "message": _message_of(first),
+        "field": None if first.get("type") == "json_invalid" else _field_of(first),
+        "errors": [{"field": _field_of(e), "message": _message_of(e)} for e in errors],
     }
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -91,5 +106,15 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return JSONResponse(_validation_body(error), status_code=422)
 
+    async def http_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        body = {
+            "code": _HTTP_CODES.get(error.status_code, "http_error"),
+            "message": str(error.detail),
+            "field": None,
+        }
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
     app.add_exception_handler(CampusError, campus_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

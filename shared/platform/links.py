@@ -60,6 +60,8 @@ def read_link(
         ) from error
     if not isinstance(payload, dict) or payload.get("p") != purpose:
         raise LinkError("this link was made for another purpose")
+    if not isinstance(payload.get("m"), str) or type(payload.get("r")) is not int:
+        raise LinkError("this link is not valid: check that it was copied whole")
     return LinkClaims(
         mission_id=str(payload["m"]), purpose=purpose, round=int(payload["r"])
     )

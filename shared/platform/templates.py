@@ -28,7 +28,12 @@ def date_filter(value: str | dt.date | None, locale: str = "fr") -> str:
     """Format an ISO date the way the reader's language writes it."""
     if value in (None, ""):
         return ""
-    return format_date(_as_date(value), format="long", locale=locale)
+    day = _as_date(value)
+    text = format_date(day, format="long", locale=locale)
+    if locale.startswith("fr") and day.day == 1:
+        # French writes the first day of a month as an ordinal: 1er avril.
+        text = text.replace("1 ", "1er ", 1)
+    return text
 
 
 def money_filter(value: str | Decimal | float | None, locale: str = "fr") -> str:

@@ -182,7 +182,7 @@ def test_mission_sheet_shows_program(sheet_text: str) -> None:
 
 
 def test_mission_sheet_formats_dates_in_french(sheet_text: str) -> None:
-    assert "du 1 avril 2027 au 30 juillet 2027" in sheet_text
+    assert "du 1er avril 2027 au 30 juillet 2027" in sheet_text
 
 
 def test_mission_sheet_shows_place(sheet_text: str) -> None:
@@ -315,7 +315,7 @@ def test_agreement_names_program(agreement_text: str) -> None:
 
 
 def test_agreement_shows_dates_in_french(agreement_text: str) -> None:
-    assert "du 1 avril 2027 au 30 juillet 2027" in agreement_text
+    assert "du 1er avril 2027 au 30 juillet 2027" in agreement_text
 
 
 def test_agreement_shows_weekly_hours(agreement_text: str) -> None:

@@ -79,7 +79,7 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
         "Société Générale des Eaux",
         "François Lefèvre",
         tutor["name"],
-        "1 avril 2027",
+        "1er avril 2027",
         "30 juillet 2027",
         "650,00",
     ):

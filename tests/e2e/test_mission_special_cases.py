@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.e2e.journey import (
     CAREER_SERVICE,
     CAREER_SERVICE_MAILBOX,
@@ -350,3 +352,92 @@ def test_oversized_body_rejected(campus: RunningCampus) -> None:
     assert response.status_code == 413
     assert response.json()["code"] == "body_too_large"
     assert student.get(f"/missions/{mission_id}").json()["sections"]["mission"] == {}
+
+
+def test_company_completes_through_page(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    token = send_to_company(journey)
+    browser = User(campus)
+    page = browser.http.get(f"/company/{token}")
+    assert 'name="organisation.address"' in page.text
+    assert "à compléter" in page.text
+
+    form = {
+        "organisation.address": "12 quai de la Rapée, 75012 Paris",
+        "organisation.representative_name": "Anne Girard",
+        "supervisor.position": "Ingénieure réseau",
+        "terms.monthly_allowance": "700.00",
+        "action": "validate",
+    }
+    done = browser.http.post(f"/company/{token}", data=form)
+
+    assert done.status_code == 200, done.text
+    assert "la fiche est validée" in done.text
+    mission = journey.mission()
+    assert mission["status"] == "company_completed"
+    assert mission["sections"]["supervisor"]["position"] == "Ingénieure réseau"
+
+
+def test_company_page_shows_invalid_value(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    token = send_to_company(journey)
+
+    page = User(campus).http.post(
+        f"/company/{token}",
+        data={"terms.monthly_allowance": "beaucoup", "action": "validate"},
+    )
+
+    assert page.status_code == 422
+    assert "terms.monthly_allowance" in page.text
+    assert journey.mission()["status"] == "sent_to_company"
+
+
+def test_company_cannot_change_student_section(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    token = send_to_company(journey)
+
+    response = User(campus).put(
+        f"/company/{token}/sections/student", {"first_name": "Mallory"}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["field"] == "section"
+    assert journey.mission()["sections"]["student"]["first_name"] == "Élodie"
+
+
+def test_logout_revokes_copied_session(campus: RunningCampus) -> None:
+    student = User(campus, STUDENT)
+    copied = httpx.Client(base_url=campus.base_url, cookies=student.http.cookies)
+    assert copied.get("/api/v1/missions").status_code == 200
+
+    student.post("/dev/logout")
+
+    assert copied.get("/api/v1/missions").status_code == 401
+
+
+def test_malformed_dates_named(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+    cases = [
+        ({**FRANCE, "start_date": 1801440000}, "start_date"),
+        ({**FRANCE, "end_date": "2027-02-30"}, "end_date"),
+        ({**FRANCE, "country": "XX"}, "country"),
+        ({**FRANCE, "request_derogation": "yes"}, "request_derogation"),
+        ({**FRANCE, "end_date": "2027-03-01"}, "end_date"),
+    ]
+    for body, field in cases:
+        response = student.put(f"/missions/{mission_id}/dates", body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["field"] == field, (body, response.text)
+    assert student.get(f"/missions/{mission_id}").json()["start_date"] is None
+
+
+def test_control_characters_rejected(campus: RunningCampus) -> None:
+    student, mission_id = _new_draft(campus)
+
+    response = student.put(
+        f"/missions/{mission_id}/sections/organisation",
+        {"name": "Acme\r\nBcc: everyone@example.org"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "organisation.name"

@@ -27,19 +27,22 @@ def test_dates_inside_rules_break_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "expected"),
+    ("start", "end", "field", "expected"),
     [
-        (dt.date(2027, 1, 3), dt.date(2027, 3, 1), "before the program's window"),
-        (dt.date(2027, 8, 1), dt.date(2027, 10, 1), "after the program's window"),
-        (dt.date(2027, 4, 1), dt.date(2027, 4, 27), "shorter than 4 weeks"),
-        (dt.date(2027, 1, 4), dt.date(2027, 7, 5), "longer than 26 weeks"),
+        (dt.date(2027, 1, 3), dt.date(2027, 3, 1), "start_date", "window, which opens"),
+        (dt.date(2027, 8, 1), dt.date(2027, 10, 1), "end_date", "window, which closes"),
+        (dt.date(2027, 4, 1), dt.date(2027, 4, 27), "end_date", "shorter than 4 weeks"),
+        (dt.date(2027, 1, 4), dt.date(2027, 7, 5), "end_date", "longer than 26 weeks"),
     ],
 )
-def test_each_broken_rule_named(start: dt.date, end: dt.date, expected: str) -> None:
+def test_each_broken_rule_named(
+    start: dt.date, end: dt.date, field: str, expected: str
+) -> None:
     breaks = PROGRAM.rule_breaks(start, end)
 
     assert len(breaks) == 1
-    assert expected in breaks[0]
+    assert breaks[0].field == field
+    assert expected in breaks[0].message
 
 
 def test_exactly_four_weeks_allowed() -> None:
