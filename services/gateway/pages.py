@@ -19,8 +19,15 @@ router = APIRouter(include_in_schema=False)
 
 # The sections a company may change; the student's own section stays read-only.
 COMPANY_SECTIONS = ("organisation", "supervisor", "mission", "terms")
-LONG_FIELDS = {"address", "description", "objectives", "skills", "benefits", "leave",
-               "remote_work"}
+LONG_FIELDS = {
+    "address",
+    "description",
+    "objectives",
+    "skills",
+    "benefits",
+    "leave",
+    "remote_work",
+}
 
 
 def _render(
@@ -129,12 +136,17 @@ async def company_form(request: Request, token: str) -> Response:
         fields = {
             key.split(".", 1)[1]: value.strip()
             for key, value in form.items()
-            if isinstance(value, str) and key.startswith(f"{section}.") and value.strip()
+            if isinstance(value, str)
+            and key.startswith(f"{section}.")
+            and value.strip()
         }
         if not fields:
             continue
         saved = await clients.request(
-            "missions", "PUT", f"/api/v1/company/{token}/sections/{section}", None,
+            "missions",
+            "PUT",
+            f"/api/v1/company/{token}/sections/{section}",
+            None,
             json=fields,
         )
         if saved.status_code != 200:

@@ -11,6 +11,7 @@ from services.missions.application import MissionCommands
 from services.missions.domain import Mission, Status
 from services.missions.presenters import present, present_for_company
 from shared.events.fields import CountryCode, IsoDate
+from shared.events.sections import SECTION_MODELS
 from shared.events.fields import Message as MessageText
 from shared.platform.actors import CurrentActor
 from shared.platform.links import LinkUsedError, read_link
@@ -109,7 +110,26 @@ def set_dates(
     return _present(request, mission)
 
 
-@router.put("/missions/{mission_id}/sections/{name}")
+# The body's shape depends on the section named in the path; the schema lists
+# each section's fields, and the command validates against the right one.
+SECTION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {**model.model_json_schema(), "title": f"{name} section"}
+                        for name, model in SECTION_MODELS.items()
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.put("/missions/{mission_id}/sections/{name}", openapi_extra=SECTION_BODY)
 def save_section(
     request: Request,
     actor: CurrentActor,
@@ -233,7 +253,7 @@ def company_mission(request: Request, token: str) -> MissionJSON:
     return present_for_company(mission, program, request.app.state.school)
 
 
-@router.put("/company/{token}/sections/{name}")
+@router.put("/company/{token}/sections/{name}", openapi_extra=SECTION_BODY)
 def company_save_section(
     request: Request, token: str, name: str, fields: Annotated[dict[str, Any], Body()]
 ) -> MissionJSON:
