@@ -11,8 +11,8 @@ from services.missions.application import MissionCommands
 from services.missions.domain import Mission, Status
 from services.missions.presenters import present, present_for_company
 from shared.events.fields import CountryCode, IsoDate
-from shared.events.sections import SECTION_MODELS
 from shared.events.fields import Message as MessageText
+from shared.events.sections import SECTION_MODELS
 from shared.platform.actors import CurrentActor
 from shared.platform.links import LinkUsedError, read_link
 
@@ -58,8 +58,15 @@ def _commands(request: Request) -> MissionCommands:
 def _present(request: Request, mission: Mission) -> MissionJSON:
     commands = _commands(request)
     return present(
-        mission, commands.program(mission.program_id), request.app.state.school
+        mission,
+        commands.program(mission.program_id),
+        request.app.state.school,
+        request.app.state.figures.public_figures(mission),
     )
+
+
+def _present_for_company(request: Request, mission: Mission) -> MissionJSON:
+    return present_for_company(_present(request, mission))
 
 
 @router.get("/programs")
@@ -249,8 +256,7 @@ def _company_mission(request: Request, token: str) -> Mission:
 @router.get("/company/{token}/mission")
 def company_mission(request: Request, token: str) -> MissionJSON:
     mission = _company_mission(request, token)
-    program = _commands(request).program(mission.program_id)
-    return present_for_company(mission, program, request.app.state.school)
+    return _present_for_company(request, mission)
 
 
 @router.put("/company/{token}/sections/{name}", openapi_extra=SECTION_BODY)
@@ -259,13 +265,11 @@ def company_save_section(
 ) -> MissionJSON:
     mission = _company_mission(request, token)
     saved = _commands(request).company_save_section(mission, name, fields)
-    program = _commands(request).program(saved.program_id)
-    return present_for_company(saved, program, request.app.state.school)
+    return _present_for_company(request, saved)
 
 
 @router.post("/company/{token}/validate")
 def company_validate(request: Request, token: str) -> MissionJSON:
     mission = _company_mission(request, token)
     validated = _commands(request).company_validate(mission)
-    program = _commands(request).program(validated.program_id)
-    return present_for_company(validated, program, request.app.state.school)
+    return _present_for_company(request, validated)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.missions import projections
 from services.missions.api import router
 from services.missions.application import MissionCommands
+from services.missions.figures import FigureCalculator
 from services.missions.programs import Program
 from services.missions.queries import MissionQueries
 from shared.platform.eventlog import EventLog
@@ -25,7 +26,13 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app = service_app(NAME, settings)
     app.state.store = store
     app.state.school = seed["school"]
-    app.state.commands = MissionCommands(store, programs, on_append=relay.notify)
+    figures = FigureCalculator(
+        store.database, programs, settings.allowance_hourly_rates
+    )
+    app.state.figures = figures
+    app.state.commands = MissionCommands(
+        store, programs, figures, on_append=relay.notify
+    )
     app.state.queries = MissionQueries(store.database)
     app.include_router(router)
     return ServiceRuntime(

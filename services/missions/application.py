@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from services.missions import projections
 from services.missions.domain import Mission, Status, replay
+from services.missions.figures import FigureCalculator
 from services.missions.programs import Program, RuleBreak
 from shared.events import missions as ev
 from shared.events.base import DomainEvent, wrap
@@ -56,11 +57,13 @@ class MissionCommands:
         self,
         store: EventStore,
         programs: dict[str, Program],
+        figures: FigureCalculator,
         on_append: Callable[[], None] = lambda: None,
         clock: Clock = _utc_now,
     ) -> None:
         self.store = store
         self.programs = programs
+        self.figures = figures
         self._on_append = on_append
         self._clock = clock
 
@@ -229,6 +232,8 @@ class MissionCommands:
                 field=breaks[0].field,
             )
         _require_fields(mission, REQUIRED_ON_SUBMIT)
+        self.figures.check_overlaps(mission, program)
+        self.figures.check(mission, allowance_needed=False)
         sent = ev.MissionSentToCompany(
             company_round=mission.company_round + 1,
             supervisor_email=mission.sections["supervisor"]["email"],
@@ -374,6 +379,7 @@ class MissionCommands:
     def company_validate(self, mission: Mission) -> Mission:
         self._expect_status(mission, "sent_to_company")
         _require_fields(mission, REQUIRED_ON_VALIDATION)
+        self.figures.check(mission, allowance_needed=True)
         completed = ev.CompanyCompleted(company_round=mission.company_round)
         return self._append(
             mission, mission.sections["supervisor"]["email"], [completed]

@@ -20,8 +20,12 @@ def reference(mission: Mission) -> str:
 
 
 def present(
-    mission: Mission, program: Program, school: dict[str, Any]
+    mission: Mission,
+    program: Program,
+    school: dict[str, Any],
+    figures: dict[str, Any],
 ) -> dict[str, Any]:
+    """Shape a mission for the API, with its computed figures."""
     data = mission.model_dump(
         mode="json",
         include={
@@ -63,15 +67,14 @@ def present(
         tutor=tutor,
         missing_for_submission=missing_fields(sections, REQUIRED_ON_SUBMIT),
         missing_for_validation=missing_fields(sections, REQUIRED_ON_VALIDATION),
+        **figures,
     )
     return data
 
 
-def present_for_company(
-    mission: Mission, program: Program, school: dict[str, Any]
-) -> dict[str, Any]:
-    """The mission as its link shows it: no history, no internal decisions."""
-    data = present(mission, program, school)
+def present_for_company(presented: dict[str, Any]) -> dict[str, Any]:
+    """Cut a presented mission down to what its link shows: no history or decisions."""
+    data = dict(presented)
     for private in (
         "history",
         "derogation",

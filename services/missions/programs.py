@@ -25,6 +25,14 @@ class Program(BaseModel):
     internship_type: Literal["short", "long"]
     lead_time_france_days: int = Field(8, ge=0)
     lead_time_abroad_days: int = Field(15, ge=0)
+    allows_one_day: bool = Field(
+        False, description="Whether a one-day internship is valid in this program."
+    )
+    allows_overlap: bool = Field(
+        False,
+        description="Whether a student may hold two internships at once, within "
+        "48 hours a week together.",
+    )
     tutors: list[ProgramTutor] = []
 
     def lead_time_days(self, location: str) -> int:
@@ -58,6 +66,15 @@ class Program(BaseModel):
                 )
             )
         days = (end_date - start_date).days + 1
+        if days == 1:
+            if not self.allows_one_day:
+                breaks.append(
+                    RuleBreak(
+                        "end_date",
+                        "one-day internships are not allowed in this program",
+                    )
+                )
+            return breaks
         if days < self.min_weeks * 7:
             breaks.append(
                 RuleBreak(

@@ -58,6 +58,9 @@ FIELD_LABELS: dict[str, dict[str, dict[str, str]]] = {
         "terms": {
             "weekly_hours": "Heures de présence par semaine",
             "working_days": "Jours de présence",
+            "periods": "Périodes à horaires particuliers",
+            "interruptions": "Interruptions (suspensions)",
+            "holidays_worked": "Jours fériés travaillés",
             "monthly_allowance": "Gratification mensuelle",
             "allowance_payment": "Modalités de versement",
             "benefits": "Avantages",
@@ -102,6 +105,9 @@ FIELD_LABELS: dict[str, dict[str, dict[str, str]]] = {
         "terms": {
             "weekly_hours": "Weekly hours of presence",
             "working_days": "Working days",
+            "periods": "Periods with their own hours",
+            "interruptions": "Interruptions (suspensions)",
+            "holidays_worked": "Public holidays worked",
             "monthly_allowance": "Monthly allowance",
             "allowance_payment": "Payment of the allowance",
             "benefits": "Benefits",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -18,10 +18,11 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     field_validator,
 )
 
-from shared.events.fields import CountryCode, LongText, ShortText
+from shared.events.fields import CountryCode, IsoDate, LongText, ShortText
 
 # Decimals are stored in plain notation ("1000.00", never "1E+3").
 PlainDecimal = Annotated[Decimal, AfterValidator(lambda d: Decimal(format(d, "f")))]
@@ -93,6 +94,27 @@ class MissionSection(Section):
     skills: LongText | None = None
 
 
+Weekday = Literal[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+
+
+class Interruption(Section):
+    start: IsoDate
+    end: IsoDate
+    reason: ShortText | None = None
+
+
+class SchedulePeriod(Section):
+    start: IsoDate
+    end: IsoDate
+    weekly_hours: PlainDecimal = Field(gt=0, le=48, decimal_places=2)
+    working_days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS[:5]), min_length=1, max_length=7
+    )
+
+
 class TermsSection(Section):
     weekly_hours: PlainDecimal | None = Field(
         default=None,
@@ -101,8 +123,26 @@ class TermsSection(Section):
         decimal_places=2,
         description="Hours of presence per week, at most 48.",
     )
-    working_days: ShortText | None = Field(
-        default=None, description="Days of presence, for example Monday to Friday."
+    working_days: list[Weekday] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=7,
+        description="Days of presence in a week; Monday to Friday when not given.",
+    )
+    periods: list[SchedulePeriod] | None = Field(
+        default=None,
+        max_length=60,
+        description="An irregular schedule: periods with their own weekly hours. "
+        "When given, presence is counted from the periods only.",
+    )
+    interruptions: list[Interruption] | None = Field(
+        default=None,
+        max_length=60,
+        description="Suspensions of the internship, which are not presence.",
+    )
+    holidays_worked: StrictBool | None = Field(
+        default=None,
+        description="True when the host country's public holidays are worked.",
     )
     monthly_allowance: Euros | None = Field(
         default=None,

@@ -7,6 +7,8 @@ sets `database_url`, `kafka_bootstrap` and `smtp_host`.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +51,15 @@ class Settings(BaseSettings):
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description="Base URL of each service the gateway calls (distributed mode).",
+    )
+    allowance_hourly_rates: dict[dt.date, Decimal] = Field(
+        default_factory=lambda: {
+            dt.date(2025, 1, 1): Decimal("4.35"),
+            dt.date(2026, 1, 1): Decimal("4.50"),
+        },
+        description="Legal minimum allowance per hour of presence, in euros, by the "
+        "date from which each applies (JSON, for example "
+        '{"2026-01-01": "4.50"}).',
     )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body the gateway accepts."

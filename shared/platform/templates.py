@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.numbers import format_currency, format_decimal
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
@@ -48,6 +48,19 @@ def number_filter(value: str | Decimal | float | None, locale: str = "fr") -> st
     return format_decimal(Decimal(str(value)), locale=locale)
 
 
+WEEKDAY_NAMES = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+)
+
+
+def weekdays_filter(value: list[str] | None, locale: str = "fr") -> str:
+    """Name the weekdays in the reader's language; Monday to Friday when empty."""
+    names = get_day_names("wide", locale=locale)
+    chosen = value or list(WEEKDAY_NAMES[:5])
+    days = sorted(WEEKDAY_NAMES.index(day) for day in chosen)
+    return ", ".join(str(names[day]) for day in days)
+
+
 @lru_cache(maxsize=1)
 def template_environment() -> Environment:
     loaders = [
@@ -64,4 +77,5 @@ def template_environment() -> Environment:
     environment.filters["date"] = date_filter
     environment.filters["money"] = money_filter
     environment.filters["number"] = number_filter
+    environment.filters["weekdays"] = weekdays_filter
     return environment

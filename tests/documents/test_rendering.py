@@ -21,11 +21,11 @@ from xhtml2pdf.config.resources import (
 
 from services.documents import rendering
 from services.documents.rendering import (
-    FIELD_LABELS,
     RenderingError,
     render_agreement,
     render_mission_sheet,
 )
+from shared.events.labels import FIELD_LABELS
 from shared.events.sections import SECTION_MODELS
 from shared.platform.templates import money_filter
 
@@ -87,7 +87,7 @@ MISSION: dict[str, Any] = {
         },
         "terms": {
             "weekly_hours": "35.5",
-            "working_days": "Du lundi au vendredi",
+            "working_days": ["monday", "tuesday", "wednesday", "thursday"],
             "monthly_allowance": "650.00",
             "allowance_payment": "Virement bancaire mensuel",
             "benefits": "Tickets-restaurant, remboursement de 50 % du pass Navigo",
@@ -323,7 +323,7 @@ def test_agreement_shows_weekly_hours(agreement_text: str) -> None:
 
 
 def test_agreement_shows_working_days(agreement_text: str) -> None:
-    assert "Du lundi au vendredi" in agreement_text
+    assert "lundi, mardi, mercredi, jeudi" in agreement_text
 
 
 def test_agreement_shows_allowance(agreement_text: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pdfplumber
 
 from tests.harness.campus import RunningCampus, User, wait_for_email
+from tests.harness.seed import fresh_student
 
 STUDENT = "elodie.dupre@etu.ecole-campus.fr"
 OTHER_STUDENT = "liam.oconnor@etu.ecole-campus.fr"
@@ -42,13 +43,15 @@ def unique_supervisor_email() -> str:
     return f"francois.lefevre+{uuid.uuid4().hex[:8]}@sge-eaux.fr"
 
 
-def student_sections(supervisor_email: str) -> dict[str, dict[str, Any]]:
+def student_sections(
+    supervisor_email: str, student_email: str = STUDENT
+) -> dict[str, dict[str, Any]]:
     """What a student fills in; some fields are left for the company."""
     return {
         "student": {
             "first_name": "Élodie",
             "last_name": "Dupré",
-            "email": STUDENT,
+            "email": student_email,
             "student_number": "20260042",
             "phone": "+33 6 12 34 56 78",
         },
@@ -78,7 +81,10 @@ COMPANY_COMPLETION = {
         "representative_position": "Directrice des ressources humaines",
     },
     "supervisor": {"position": "Ingénieur réseau senior", "phone": "+33 1 23 45 67 89"},
-    "terms": {"monthly_allowance": "650.00", "working_days": "du lundi au vendredi"},
+    "terms": {
+        "monthly_allowance": "700.00",
+        "working_days": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+    },
 }
 
 
@@ -109,11 +115,14 @@ def company_token_in(text: str) -> str:
 def start_mission(
     campus: RunningCampus,
     dates: dict[str, str],
-    student_email: str = STUDENT,
+    student_email: str | None = None,
     program_id: str = PROGRAM,
 ) -> Journey:
-    """Create a mission, set its dates and fill in the student's sections."""
-    student = User(campus, student_email)
+    """Create a mission, set its dates and fill in the student's sections.
+
+    Without `student_email`, a student no other test uses creates it.
+    """
+    student = User(campus, student_email or fresh_student())
     created = student.post(
         "/missions", {"program_id": program_id, "commitment_accepted": True}
     )
@@ -122,7 +131,7 @@ def start_mission(
     dated = student.put(f"/missions/{mission_id}/dates", dates)
     assert dated.status_code == 200, dated.text
     supervisor_email = unique_supervisor_email()
-    sections = student_sections(supervisor_email)
+    sections = student_sections(supervisor_email, student.email)
     if dates["location"] == "abroad":
         sections["organisation"] = {
             "name": "Wasserwerke München GmbH",

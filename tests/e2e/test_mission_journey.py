@@ -7,7 +7,6 @@ from tests.e2e.journey import (
     CAREER_SERVICE,
     CAREER_SERVICE_MAILBOX,
     FRANCE,
-    STUDENT,
     TUTOR_NAMES,
     TUTORS,
     company_completes,
@@ -34,7 +33,9 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
     company_completes(journey, token)
     assert User(campus).post(f"/company/{token}/validate").status_code == 409
 
-    wait_for_email(campus, STUDENT, "a complété votre fiche de mission", mission_id)
+    wait_for_email(
+        campus, journey.student.email, "a complété votre fiche de mission", mission_id
+    )
     sheet = journey.student.get(f"/missions/{mission_id}/sheet.pdf")
     assert sheet.status_code == 200
     assert sheet.headers["content-type"] == "application/pdf"
@@ -68,7 +69,7 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
     assert approved.json()["status"] == "approved"
 
     ready = wait_for_email(
-        campus, STUDENT, "Votre convention de stage est prête", mission_id
+        campus, journey.student.email, "Votre convention de stage est prête", mission_id
     )
     assert f"/api/v1/missions/{mission_id}/convention.pdf" in ready["text"]
     agreement = journey.student.get(f"/missions/{mission_id}/convention.pdf")
@@ -81,7 +82,7 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
         tutor["name"],
         "1er avril 2027",
         "30 juillet 2027",
-        "650,00",
+        "700,00",
     ):
         assert expected in text, f"{expected!r} missing from the agreement"
 

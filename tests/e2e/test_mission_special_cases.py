@@ -19,6 +19,7 @@ from tests.e2e.journey import (
     start_mission,
 )
 from tests.harness.campus import RunningCampus, User, wait_for_email
+from tests.harness.seed import fresh_student
 
 OUTSIDE_WINDOW = {
     "start_date": "2026-12-14",
@@ -29,7 +30,7 @@ OUTSIDE_WINDOW = {
 
 
 def _new_draft(campus: RunningCampus) -> tuple[User, str]:
-    student = User(campus, STUDENT)
+    student = User(campus, fresh_student())
     created = student.post(
         "/missions", {"program_id": PROGRAM, "commitment_accepted": True}
     )
@@ -71,9 +72,9 @@ def test_dates_outside_window_need_derogation(campus: RunningCampus) -> None:
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "draft"
     assert approved.json()["start_date"] == "2026-12-14"
-    wait_for_email(campus, STUDENT, "Votre dérogation est accordée", mission_id)
+    wait_for_email(campus, student.email, "Votre dérogation est accordée", mission_id)
 
-    journey_student = User(campus, STUDENT)
+    journey_student = User(campus, student.email)
     for name, fields in _complete_student_sections().items():
         journey_student.put(f"/missions/{mission_id}/sections/{name}", fields)
     submitted = journey_student.post(f"/missions/{mission_id}/submit")
@@ -102,7 +103,9 @@ def test_rejected_derogation_clears_dates(campus: RunningCampus) -> None:
     assert rejected.json()["start_date"] is None
     assert rejected.json()["end_date"] is None
     assert rejected.json()["derogation"]["status"] == "rejected"
-    email = wait_for_email(campus, STUDENT, "Votre dérogation est refusée", mission_id)
+    email = wait_for_email(
+        campus, student.email, "Votre dérogation est refusée", mission_id
+    )
     assert "Hors calendrier." in email["text"]
     assert student.post(f"/missions/{mission_id}/submit").status_code == 422
 
@@ -203,7 +206,9 @@ def test_tutor_refusal_emailed_then_back_to_company(campus: RunningCampus) -> No
     assert refused.status_code == 200, refused.text
     assert refused.json()["status"] == "company_completed"
     assert refused.json()["tutor_refusal"] == "Missions trop vagues."
-    email = wait_for_email(campus, STUDENT, "Votre tuteur a refusé", journey.mission_id)
+    email = wait_for_email(
+        campus, journey.student.email, "Votre tuteur a refusé", journey.mission_id
+    )
     assert "Missions trop vagues." in email["text"]
     confirm_again = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
     assert confirm_again.status_code == 409
@@ -255,7 +260,10 @@ def test_career_service_sends_file_back(campus: RunningCampus) -> None:
     assert sent_back.json()["status"] == "company_completed"
     assert sent_back.json()["send_back_reason"] == "Gratification manquante."
     email = wait_for_email(
-        campus, STUDENT, "Le service des stages vous renvoie", journey.mission_id
+        campus,
+        journey.student.email,
+        "Le service des stages vous renvoie",
+        journey.mission_id,
     )
     assert "Gratification manquante." in email["text"]
     confirmed = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})

@@ -19,6 +19,7 @@ from tests.harness.processes import (
     stop_process,
     wait_until_up,
 )
+from tests.harness.seed import write_test_seed
 
 Email = dict[str, Any]
 
@@ -64,6 +65,7 @@ class EmbeddedCampus:
         self.env = {
             "CAMPUS_DATA_DIR": str(data_dir),
             "CAMPUS_PUBLIC_URL": self.base_url,
+            "CAMPUS_SEED_FILE": str(write_test_seed(data_dir)),
         }
         self._process = start_process(
             ["embedded", "--port", str(port)], self.env, self.log_path
@@ -93,7 +95,7 @@ class User:
     def __init__(self, campus: RunningCampus, email: str | None = None) -> None:
         self.campus = campus
         self.http = httpx.Client(base_url=campus.base_url, timeout=30)
-        self.email = email
+        self.email = email or ""
         if email is not None:
             response = self.http.post("/api/v1/dev/login", json={"email": email})
             assert response.status_code == 200, response.text

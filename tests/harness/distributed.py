@@ -27,6 +27,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.harness.campus import Email, run_runner
 from tests.harness.processes import ROOT, free_port, start_process, wait_until_up
+from tests.harness.seed import write_test_seed
 
 SERVICES = ("missions", "documents", "notifications", "evaluations")
 DEFAULT_KAFKA = "127.0.0.1:9092"
@@ -151,6 +152,7 @@ class DistributedCampus:
             "CAMPUS_PUBLIC_URL": self.base_url,
             "CAMPUS_SECRET_KEY": secrets.token_hex(32),
             "CAMPUS_SERVICE_URLS": json.dumps(service_urls),
+            "CAMPUS_SEED_FILE": str(write_test_seed(self.work_dir)),
         }
         self.env = {**env, "CAMPUS_DATA_DIR": str(self.work_dir / "commands")}
         health_urls = {name: f"{service_urls[name]}/health/ready" for name in SERVICES}

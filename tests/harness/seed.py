@@ -1,0 +1,44 @@
+"""A seed file for tests: the demo accounts plus many students.
+
+Each test takes students of its own, so that one test's internships never
+overlap another's, as they would if every test used the same student.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+from tests.harness.processes import ROOT
+
+STUDENT_COUNT = 400
+_numbers = itertools.count(1)
+
+
+def student_email(number: int) -> str:
+    return f"etudiant{number:03d}@etu.ecole-campus.fr"
+
+
+def write_test_seed(folder: Path) -> Path:
+    seed = json.loads((ROOT / "seed" / "demo.json").read_text(encoding="utf-8"))
+    seed["users"] += [
+        {
+            "email": student_email(number),
+            "name": f"Étudiant n° {number}",
+            "role": "student",
+            "language": "fr",
+        }
+        for number in range(1, STUDENT_COUNT + 1)
+    ]
+    path = folder / "seed.json"
+    path.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def fresh_student() -> str:
+    """Return a student account no earlier call returned in this test run."""
+    number = next(_numbers)
+    if number > STUDENT_COUNT:
+        raise RuntimeError(f"the test seed has only {STUDENT_COUNT} students")
+    return student_email(number)
