@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.missions.application import MissionCommands
@@ -13,7 +15,7 @@ from services.missions.presenters import present, present_for_company
 from shared.events.fields import CountryCode, IsoDate
 from shared.events.fields import Message as MessageText
 from shared.events.sections import SECTION_MODELS
-from shared.platform.actors import CurrentActor
+from shared.platform.actors import CurrentActor, require_role
 from shared.platform.links import LinkUsedError, read_link
 
 router = APIRouter(prefix="/api/v1")
@@ -93,6 +95,63 @@ def list_missions(
 ) -> list[MissionJSON]:
     missions = request.app.state.queries.visible_missions(actor, status, program_id)
     return [_present(request, mission) for mission in missions]
+
+
+EXPORT_COLUMNS = (
+    "reference",
+    "id",
+    "status",
+    "student",
+    "student_email",
+    "program_id",
+    "start_date",
+    "end_date",
+    "location",
+    "country",
+    "organisation",
+    "tutor",
+    "deadline",
+    "presence_hours",
+    "presence_days",
+    "presence_months",
+    "allowance_required",
+    "minimum_monthly_allowance",
+    "monthly_allowance",
+)
+
+
+def _export_row(mission: MissionJSON) -> dict[str, Any]:
+    sections = mission["sections"]
+    return {
+        **{column: mission.get(column) for column in EXPORT_COLUMNS},
+        "student": mission["student"]["name"],
+        "student_email": mission["student"]["email"],
+        "organisation": sections["organisation"].get("name"),
+        "tutor": (mission["tutor"] or {}).get("name"),
+        "monthly_allowance": sections["terms"].get("monthly_allowance"),
+    }
+
+
+@router.get("/missions/export.csv", response_class=Response)
+def export_missions(
+    request: Request,
+    actor: CurrentActor,
+    status: Annotated[Status | None, Query()] = None,
+    program_id: Annotated[str | None, Query()] = None,
+) -> Response:
+    """Export the filtered missions as CSV, one row each, for the career service."""
+    require_role(actor, "career_service", "admin")
+    missions = request.app.state.queries.visible_missions(actor, status, program_id)
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for mission in missions:
+        writer.writerow(_export_row(_present(request, mission)))
+    return Response(
+        output.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="missions.csv"'},
+    )
 
 
 @router.get("/missions/{mission_id}")

@@ -83,6 +83,8 @@ def test_france_journey_ends_with_agreement(campus: RunningCampus) -> None:
         "1er avril 2027",
         "30 juillet 2027",
         "700,00",
+        "Durée totale de présence : 588 heures",
+        "au minimum 693,00",
     ):
         assert expected in text, f"{expected!r} missing from the agreement"
 
