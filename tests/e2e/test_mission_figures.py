@@ -220,3 +220,52 @@ def test_export_refused_to_students(campus: RunningCampus) -> None:
     response = journey.student.get("/missions/export.csv")
 
     assert response.status_code == 403
+
+
+def test_irregular_schedule_through_api(campus: RunningCampus) -> None:
+    june = {**FRANCE, "start_date": "2027-06-01", "end_date": "2027-06-30"}
+    journey = start_mission(campus, june, program_id=DISCOVERY)
+    terms = {
+        "periods": [
+            {"start": "2027-06-01", "end": "2027-06-15", "weekly_hours": "35"},
+            {
+                "start": "2027-06-16",
+                "end": "2027-06-30",
+                "weekly_hours": "21",
+                "working_days": ["monday", "tuesday", "wednesday"],
+            },
+        ],
+        "interruptions": [{"start": "2027-06-07", "end": "2027-06-11"}],
+    }
+
+    saved = journey.student.put(f"/missions/{journey.mission_id}/sections/terms", terms)
+
+    # 1 to 15 June at 7 h a day: 11 weekdays less the 5 interrupted (7 to 11
+    # June) leave 6 days, 42 hours. 16 to 30 June at 21 h over Monday to
+    # Wednesday, 7 h a day: 16, 21, 22, 23, 28, 29 and 30 June, 49 hours.
+    # No French public holiday falls in June 2027. 91 hours = 13 days = 0.59
+    # months; no allowance is owed, and its minimum would be 4.50 * 91 = 409.50.
+    assert saved.status_code == 200, saved.text
+    figures = saved.json()
+    assert figures["presence_hours"] == "91.00"
+    assert figures["presence_days"] == "13.00"
+    assert figures["presence_months"] == "0.59"
+    assert figures["allowance_required"] is False
+    assert figures["minimum_allowance_total"] == "409.50"
+
+
+def test_period_outside_dates_named(campus: RunningCampus) -> None:
+    june = {**FRANCE, "start_date": "2027-06-01", "end_date": "2027-06-30"}
+    journey = start_mission(campus, june, program_id=DISCOVERY)
+    terms = {
+        "periods": [{"start": "2027-07-01", "end": "2027-07-15", "weekly_hours": 35}]
+    }
+    journey.student.put(f"/missions/{journey.mission_id}/sections/terms", terms)
+
+    shown = journey.mission()
+    submitted = journey.student.post(f"/missions/{journey.mission_id}/submit")
+
+    assert shown["presence_hours"] is None
+    assert "periods" in shown["figures_error"]
+    assert submitted.status_code == 422
+    assert submitted.json()["field"] == "terms.periods"

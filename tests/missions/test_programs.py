@@ -67,3 +67,9 @@ def test_production_refuses_default_secret() -> None:
 def test_production_refuses_development_login() -> None:
     with pytest.raises(ValidationError):
         Settings(environment="production", secret_key="x" * 32, dev_login=True)
+
+
+def test_window_spanning_academic_years_accepted() -> None:
+    # The program's window, not the calendar of one academic year, bounds it:
+    # July to September 2027 runs into academic year 2027-2028.
+    assert PROGRAM.rule_breaks(dt.date(2027, 7, 1), dt.date(2027, 9, 30)) == []
