@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Sequence
 
 import structlog
 
 from services.documents.rendering import render_agreement
 from services.documents.storage import FileStorage
-from shared.events.base import EventEnvelope, wrap
+from shared.events.base import EventEnvelope
 from shared.events.documents import AgreementGenerated
 from shared.platform.db import Database, Transaction
-from shared.platform.errors import ConcurrencyError
-from shared.platform.eventstore import EventStore
+from shared.platform.eventstore import EventStore, start_aggregate_once
 from shared.platform.projection import Projection
 
 log = structlog.get_logger()
@@ -74,21 +72,19 @@ class AgreementGenerator:
             return
         pdf = await asyncio.to_thread(render_agreement, envelope.data["mission"])
         sha256 = await asyncio.to_thread(self._storage.write, KIND, mission_id, pdf)
-        generated = wrap(
-            AgreementGenerated(mission_id=mission_id, sha256=sha256, size=len(pdf)),
-            aggregate_id=f"agreement-{mission_id}",
-            aggregate_version=1,
-            actor=None,
-            occurred_at=dt.datetime.now(dt.UTC),
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.event_id,
+        generated = AgreementGenerated(
+            mission_id=mission_id, sha256=sha256, size=len(pdf)
         )
-        try:
-            await asyncio.to_thread(
-                self._store.append, generated.aggregate_id, 0, [generated], project
-            )
-        except ConcurrencyError:
-            return  # An earlier delivery of the same approval already recorded it.
+        appended = await asyncio.to_thread(
+            start_aggregate_once,
+            self._store,
+            f"agreement-{mission_id}",
+            generated,
+            envelope,
+            project,
+        )
+        if not appended:
+            return
         if callable(self._on_append):
             self._on_append()
         log.info("agreement.generated", mission_id=mission_id, size=len(pdf))

@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from shared.events.base import EventEnvelope, wrap
+from shared.events.base import EventEnvelope
 from shared.events.evaluations import ReportDepositScheduled
 from shared.platform.db import Database, Transaction
-from shared.platform.errors import ConcurrencyError
-from shared.platform.eventstore import EventStore
+from shared.platform.eventstore import EventStore, start_aggregate_once
 from shared.platform.projection import Projection
 
 
@@ -74,24 +73,18 @@ class DepositScheduler:
         if envelope.event_type != "MissionApproved":
             return
         end_date = dt.date.fromisoformat(envelope.data["mission"]["end_date"])
-        scheduled = wrap(
-            ReportDepositScheduled(
-                mission_id=envelope.aggregate_id,
-                opens_on=add_months(end_date, -1),
-                closes_on=add_months(end_date, 3),
-            ),
-            aggregate_id=f"evaluation-{envelope.aggregate_id}",
-            aggregate_version=1,
-            actor=None,
-            occurred_at=dt.datetime.now(dt.UTC),
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.event_id,
+        scheduled = ReportDepositScheduled(
+            mission_id=envelope.aggregate_id,
+            opens_on=add_months(end_date, -1),
+            closes_on=add_months(end_date, 3),
         )
-        try:
-            await asyncio.to_thread(
-                self._store.append, scheduled.aggregate_id, 0, [scheduled], project
-            )
-        except ConcurrencyError:
-            return  # Already scheduled by an earlier delivery of this approval.
-        if callable(self._on_append):
+        appended = await asyncio.to_thread(
+            start_aggregate_once,
+            self._store,
+            f"evaluation-{envelope.aggregate_id}",
+            scheduled,
+            envelope,
+            project,
+        )
+        if appended and callable(self._on_append):
             self._on_append()

@@ -12,7 +12,7 @@ class BodyTooLargeError(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 to a request whose body is larger than `max_bytes`.
+    """Return 413 for a request whose body is larger than `max_bytes`.
 
     A declared Content-Length is checked before anything is read; a chunked
     body is counted as it arrives.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -389,15 +389,7 @@ class MissionCommands:
 # The student's own section is the student's word; the company completes the rest.
 COMPANY_SECTIONS = ("organisation", "supervisor", "mission", "terms")
 
-_NOT_CANCELLED: tuple[Status, ...] = (
-    "draft",
-    "derogation_pending",
-    "sent_to_company",
-    "company_completed",
-    "tutor_review",
-    "career_service_review",
-    "approved",
-)
+_NOT_CANCELLED = tuple(s for s in get_args(Status) if s != "cancelled")
 
 
 def can_see(actor: Actor, mission: Mission) -> bool:

@@ -139,7 +139,7 @@ class FigureCalculator:
             raise _schedule_error(error) from error
 
     def _others(self, mission: Mission) -> list[Mission]:
-        """The same student's other missions that count as internships."""
+        """Load the same student's other missions that count as internships."""
         placeholders = ", ".join("?" for _ in COUNTED_STATUSES)
         with self._database.transaction() as tx:
             rows = tx.fetchall(
@@ -178,7 +178,7 @@ class FigureCalculator:
         return self._alone(mission, self.earlier_hours_with_host(mission))
 
     def public_figures(self, mission: Mission) -> dict[str, Any]:
-        """The figures as the API shows them: null where they cannot be computed yet."""
+        """Return the figures as the API shows them, null until they can be computed."""
         try:
             presence = self.figures(mission)
         except InvalidFieldError as error:

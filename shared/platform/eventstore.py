@@ -9,11 +9,12 @@ and the relay publishes it from its global `position` afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from shared.events.base import EventEnvelope
+from shared.events.base import DomainEvent, EventEnvelope, wrap
 from shared.platform.db import Database, Transaction, ddl
 from shared.platform.errors import ConcurrencyError
 
@@ -164,6 +165,34 @@ class EventStore:
                 "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (name, position),
             )
+
+
+def start_aggregate_once(
+    store: EventStore,
+    aggregate_id: str,
+    event: DomainEvent,
+    cause: EventEnvelope,
+    inline: InlineProjection,
+) -> bool:
+    """Append the first event of an aggregate that one event causes, at most once.
+
+    Return False when an earlier delivery of `cause` already appended it, so a
+    replayed event starts nothing twice.
+    """
+    envelope = wrap(
+        event,
+        aggregate_id=aggregate_id,
+        aggregate_version=1,
+        actor=None,
+        occurred_at=dt.datetime.now(dt.UTC),
+        correlation_id=cause.correlation_id,
+        causation_id=cause.event_id,
+    )
+    try:
+        store.append(aggregate_id, 0, [envelope], inline)
+    except ConcurrencyError:
+        return False
+    return True
 
 
 def mark_processed(tx: Transaction, consumer: str, event_id: str) -> bool:

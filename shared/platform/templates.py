@@ -49,7 +49,13 @@ def number_filter(value: str | Decimal | float | None, locale: str = "fr") -> st
 
 
 WEEKDAY_NAMES = (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 )
 
 
