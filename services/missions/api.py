@@ -64,6 +64,7 @@ def _present(request: Request, mission: Mission) -> MissionJSON:
         commands.program(mission.program_id),
         request.app.state.school,
         request.app.state.figures.public_figures(mission),
+        commands.today(),
     )
 
 

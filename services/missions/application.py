@@ -67,6 +67,9 @@ class MissionCommands:
         self._on_append = on_append
         self._clock = clock
 
+    def today(self) -> dt.date:
+        return self._clock().date()
+
     # Loading and visibility
 
     def load(self, mission_id: str) -> Mission:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from services.missions.domain import Mission
@@ -24,6 +25,7 @@ def present(
     program: Program,
     school: dict[str, Any],
     figures: dict[str, Any],
+    today: dt.date,
 ) -> dict[str, Any]:
     """Shape a mission for the API, with its computed figures."""
     data = mission.model_dump(
@@ -67,6 +69,9 @@ def present(
         tutor=tutor,
         missing_for_submission=missing_fields(sections, REQUIRED_ON_SUBMIT),
         missing_for_validation=missing_fields(sections, REQUIRED_ON_VALIDATION),
+        # A quick start: the lead time has begun, so the signed originals may
+        # not arrive before the start date and a scan is accepted meanwhile.
+        quick_start=mission.deadline is not None and today >= mission.deadline,
         **figures,
     )
     return data

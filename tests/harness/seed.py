@@ -31,6 +31,26 @@ def write_test_seed(folder: Path) -> Path:
         }
         for number in range(1, STUDENT_COUNT + 1)
     ]
+    # Its window contains today, so a test can approve a mission whose start
+    # date is inside the lead time: a quick start.
+    seed["programs"].append(
+        {
+            **seed["programs"][0],
+            "id": "quick-start",
+            "name": "Programme de test, départs rapides",
+            "earliest_start": "2026-09-01",
+            "latest_end": "2028-08-31",
+            "min_weeks": 1,
+            "max_weeks": 26,
+            "tutors": [
+                {
+                    "email": "helene.cote@ecole-campus.fr",
+                    "name": "Hélène Côté",
+                    "capacity": 400,
+                }
+            ],
+        }
+    )
     path = folder / "seed.json"
     path.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
     return path
