@@ -291,6 +291,23 @@ def send_back(
     return _present(request, mission)
 
 
+@router.post("/missions/{mission_id}/abroad/acknowledge")
+def acknowledge_abroad_steps(
+    request: Request, actor: CurrentActor, mission_id: str
+) -> MissionJSON:
+    """Record that the student read the abroad steps; repeating it changes nothing."""
+    mission = _commands(request).acknowledge_abroad_steps(actor, mission_id)
+    return _present(request, mission)
+
+
+@router.post("/missions/{mission_id}/convention/originals-received")
+def record_originals(
+    request: Request, actor: CurrentActor, mission_id: str
+) -> MissionJSON:
+    """Record that the three signed copies arrived; repeating it changes nothing."""
+    return _present(request, _commands(request).record_originals(actor, mission_id))
+
+
 # The company's side: no account, a signed link for one mission and purpose.
 
 COMPANY_PURPOSE = "company_completion"

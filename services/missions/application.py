@@ -300,6 +300,28 @@ class MissionCommands:
         sent_back = ev.MissionSentBack(reason=_required_text(reason, "reason"))
         return self._append(mission, actor.email, [sent_back])
 
+    # After approval
+
+    def acknowledge_abroad_steps(self, actor: Actor, mission_id: str) -> Mission:
+        mission = self._own(actor, mission_id)
+        self._expect_status(mission, "approved")
+        if mission.location != "abroad":
+            raise ConflictError(
+                "only an internship abroad has the abroad steps to acknowledge",
+                code="not_abroad",
+            )
+        if mission.abroad_steps_acknowledged_at is not None:
+            return mission
+        return self._append(mission, actor.email, [ev.AbroadStepsAcknowledged()])
+
+    def record_originals(self, actor: Actor, mission_id: str) -> Mission:
+        require_role(actor, "career_service", "admin")
+        mission = self.load(mission_id)
+        self._expect_status(mission, "approved")
+        if mission.originals_received_at is not None:
+            return mission
+        return self._append(mission, actor.email, [ev.OriginalsReceived()])
+
     # Student: review of the company's data
 
     def confirm(self, actor: Actor, mission_id: str, message: str | None) -> Mission:

@@ -60,6 +60,8 @@ class Mission(BaseModel):
     tutor_refusal: str | None = None
     send_back_reason: str | None = None
     cancel_reason: str | None = None
+    abroad_steps_acknowledged_at: dt.datetime | None = None
+    originals_received_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
@@ -96,7 +98,7 @@ def _history_message(event: DomainEvent) -> str | None:
 def evolve(mission: Mission, envelope: EventEnvelope) -> Mission:
     """Return the mission after one event; the event is already validated."""
     event = decode(envelope)
-    changes = _changes(mission, event)
+    changes = _changes(mission, event, envelope.occurred_at)
     changes["version"] = envelope.aggregate_version
     changes["updated_at"] = envelope.occurred_at
     entry = HistoryEntry(
@@ -111,7 +113,9 @@ def evolve(mission: Mission, envelope: EventEnvelope) -> Mission:
     return mission.model_copy(update=changes)
 
 
-def _changes(mission: Mission, event: DomainEvent) -> dict[str, Any]:
+def _changes(
+    mission: Mission, event: DomainEvent, occurred_at: dt.datetime
+) -> dict[str, Any]:
     match event:
         case ev.MissionCreated():
             return {
@@ -171,6 +175,10 @@ def _changes(mission: Mission, event: DomainEvent) -> dict[str, Any]:
             return {"status": "approved"}
         case ev.MissionCancelled():
             return {"status": "cancelled", "cancel_reason": event.reason}
+        case ev.AbroadStepsAcknowledged():
+            return {"abroad_steps_acknowledged_at": occurred_at}
+        case ev.OriginalsReceived():
+            return {"originals_received_at": occurred_at}
     return {}
 
 

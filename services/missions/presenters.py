@@ -48,6 +48,8 @@ def present(
             "created_at",
             "updated_at",
             "history",
+            "abroad_steps_acknowledged_at",
+            "originals_received_at",
         },
     )
     sections = {name: mission.sections.get(name, {}) for name in SECTION_MODELS}

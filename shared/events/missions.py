@@ -111,3 +111,13 @@ class MissionApproved(MissionEvent):
     """Final approval, carrying the whole sheet so the agreement needs nothing else."""
 
     mission: dict[str, Any]
+
+
+@register
+class AbroadStepsAcknowledged(MissionEvent):
+    """The student confirmed reading "internship abroad: mandatory steps"."""
+
+
+@register
+class OriginalsReceived(MissionEvent):
+    """The career service received the three signed copies of the agreement."""

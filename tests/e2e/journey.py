@@ -181,3 +181,18 @@ def reach_tutor_review(campus: RunningCampus) -> tuple[Journey, User]:
 def pdf_text(content: bytes) -> str:
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def approve(journey: Journey) -> dict[str, Any]:
+    """Take a mission the company completed through confirmation to final approval."""
+    confirmed = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
+    assert confirmed.status_code == 200, confirmed.text
+    tutor = User(journey.campus, confirmed.json()["tutor"]["email"])
+    tutor_approved = tutor.post(f"/missions/{journey.mission_id}/tutor/approve")
+    assert tutor_approved.status_code == 200, tutor_approved.text
+    approved = User(journey.campus, CAREER_SERVICE).post(
+        f"/missions/{journey.mission_id}/approve"
+    )
+    assert approved.status_code == 200, approved.text
+    mission: dict[str, Any] = approved.json()
+    return mission
