@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from services.notifications import contacts, outbox
+import datetime as dt
+
+from services.notifications import contacts, outbox, schedule
 from services.notifications.api import router
 from services.notifications.handlers import make_apply
+from services.notifications.scheduler import Scheduler
 from services.notifications.sender import MailboxMailer, Mailer, Sender, SmtpMailer
 from shared.events.catalogue import TOPICS
+from shared.platform.clock import AdjustableClock, SystemClock
 from shared.platform.eventlog import EventLog
 from shared.platform.runtime import ServiceRuntime, Subscription, handled_once
 from shared.platform.service import open_store, relay_for, service_app
@@ -20,16 +24,23 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     store = open_store(NAME, settings)
     contacts.create_schema(store.database)
     outbox.create_schema(store.database)
+    schedule.create_schema(store.database)
     mailer: Mailer = MailboxMailer() if settings.uses_mailbox else SmtpMailer(settings)
-    sender = Sender(store.database, mailer)
+    retry_base = dt.timedelta(seconds=settings.smtp_retry_seconds)
+    sender = Sender(store.database, mailer, retry_base)
+    clock = AdjustableClock() if settings.dev_login_enabled else SystemClock()
+    scheduler = Scheduler(store.database, clock, settings, sender.notify)
     handler = handled_once(store, CONSUMER, make_apply(settings, sender.notify))
 
     app = service_app(NAME, settings)
     app.state.store = store
+    app.state.clock = clock
+    app.state.scheduler = scheduler
+    app.state.sender = sender
     app.include_router(router)
     subscription = Subscription(
         group=f"campus.{NAME}",
-        topics=[TOPICS["mission"], TOPICS["document"]],
+        topics=[TOPICS["mission"], TOPICS["document"], TOPICS["evaluation"]],
         handler=handler,
     )
     return ServiceRuntime(
@@ -40,5 +51,5 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         event_log=event_log,
         projections=[contacts.PROJECTION],
         subscriptions=[subscription],
-        extra_tasks=[sender.run],
+        extra_tasks=[sender.run, scheduler.run],
     )

@@ -53,7 +53,14 @@ def update(contacts: dict[str, Any], envelope: EventEnvelope) -> dict[str, Any]:
                 program_name=data["program_name"],
             )
         case "DatesSet" | "DerogationRequested":
-            updated.update(location=data["location"], start_date=data["start_date"])
+            updated.update(
+                location=data["location"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                deadline=data["deadline"],
+            )
+        case "DerogationRejected":
+            updated.update(start_date=None, end_date=None, deadline=None)
         case "SectionSaved":
             section = dict(updated.get(data["section"], {}))
             section.update(data["fields"])
@@ -69,7 +76,27 @@ def update(contacts: dict[str, Any], envelope: EventEnvelope) -> dict[str, Any]:
             updated.update(
                 tutor_email=data["tutor_email"], tutor_name=data["tutor_name"]
             )
+    if envelope.event_type in STATUS_AFTER:
+        updated["status"] = STATUS_AFTER[envelope.event_type]
     return updated
+
+
+# The mission's status after each event that changes it, as the missions
+# service defines it; scheduled emails check it before they go out.
+STATUS_AFTER = {
+    "MissionCreated": "draft",
+    "DerogationRequested": "derogation_pending",
+    "DerogationApproved": "draft",
+    "DerogationRejected": "draft",
+    "MissionSentToCompany": "sent_to_company",
+    "CompanyCompleted": "company_completed",
+    "StudentConfirmed": "tutor_review",
+    "TutorApproved": "career_service_review",
+    "TutorRefused": "company_completed",
+    "MissionSentBack": "company_completed",
+    "MissionApproved": "approved",
+    "MissionCancelled": "cancelled",
+}
 
 
 def project(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:

@@ -37,6 +37,7 @@ def create_schema(database: Database) -> None:
                 queued_at TEXT NOT NULL,
                 next_attempt_at TEXT NOT NULL,
                 sent_at TEXT,
+                claimed_at TEXT,
                 in_mailbox INTEGER NOT NULL DEFAULT 1)"""
         )
 
@@ -47,7 +48,7 @@ def _now() -> str:
 
 def queue(
     tx: Transaction,
-    event_id: str,
+    cause_id: str,
     mission_id: str | None,
     email: OutgoingEmail,
     composed: ComposedEmail,
@@ -60,7 +61,7 @@ def queue(
             ON CONFLICT (idempotency_key) DO NOTHING""",
         (
             str(uuid.uuid4()),
-            f"{event_id}:{email.kind}:{email.to}",
+            f"{cause_id}:{email.kind}:{email.to}",
             mission_id,
             email.kind,
             email.to,
@@ -74,13 +75,39 @@ def queue(
     )
 
 
+# A claim older than this is taken to belong to a replica that died mid-send.
+STALE_CLAIM = dt.timedelta(minutes=5)
+
+
 def due(database: Database, limit: int = 20) -> list[dict[str, Any]]:
+    """List emails to send now: pending and due, or claimed by a dead sender."""
+    now = dt.datetime.now(dt.UTC)
     with database.transaction() as tx:
         return tx.fetchall(
-            "SELECT * FROM emails WHERE status = 'pending' AND next_attempt_at <= ? "
-            "ORDER BY queued_at LIMIT ?",
-            (_now(), limit),
+            "SELECT * FROM emails WHERE (status = 'pending' AND next_attempt_at <= ?) "
+            "OR (status = 'sending' AND claimed_at <= ?) ORDER BY queued_at LIMIT ?",
+            (now.isoformat(), (now - STALE_CLAIM).isoformat(), limit),
         )
+
+
+def claim(database: Database, email: dict[str, Any]) -> bool:
+    """Take an email for sending; False when another sender took it first.
+
+    The update only succeeds while the row is as `due` read it, so two
+    replicas reading the same email cannot both send it.
+    """
+    with database.transaction() as tx:
+        taken = tx.execute(
+            "UPDATE emails SET status = 'sending', claimed_at = ? "
+            "WHERE id = ? AND status = ? AND COALESCE(claimed_at, '') = ?",
+            (
+                _now(),
+                email["id"],
+                email["status"],
+                email["claimed_at"] or "",
+            ),
+        )
+    return taken == 1
 
 
 def mark_sent(database: Database, email_id: str) -> None:
@@ -92,17 +119,38 @@ def mark_sent(database: Database, email_id: str) -> None:
         )
 
 
-def mark_failed(database: Database, email_id: str, attempts: int, error: str) -> None:
-    """Schedule another try with exponential backoff, or give up after MAX_ATTEMPTS."""
-    delay = dt.timedelta(seconds=min(2**attempts * 5, 3600))
+def mark_failed(
+    database: Database,
+    email_id: str,
+    attempts: int,
+    error: str,
+    base_delay: dt.timedelta = dt.timedelta(seconds=5),
+) -> str:
+    """Schedule another try with exponential backoff, or give up after MAX_ATTEMPTS.
+
+    Return the new status: pending, or failed for the career service to see.
+    """
+    delay = min(base_delay * 2**attempts, dt.timedelta(hours=1))
     next_attempt = (dt.datetime.now(dt.UTC) + delay).isoformat()
     status = "failed" if attempts + 1 >= MAX_ATTEMPTS else "pending"
     with database.transaction() as tx:
         tx.execute(
             "UPDATE emails SET status = ?, attempts = attempts + 1, last_error = ?, "
-            "next_attempt_at = ? WHERE id = ?",
+            "next_attempt_at = ?, claimed_at = NULL WHERE id = ?",
             (status, error[:500], next_attempt, email_id),
         )
+    return status
+
+
+def retry(database: Database, email_id: str) -> bool:
+    """Put a failed email back in the queue; False if there is no such failed email."""
+    with database.transaction() as tx:
+        changed = tx.execute(
+            "UPDATE emails SET status = 'pending', attempts = 0, next_attempt_at = ? "
+            "WHERE id = ? AND status = 'failed'",
+            (_now(), email_id),
+        )
+    return changed == 1
 
 
 def listing(

@@ -28,7 +28,7 @@ class OutgoingEmail:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def _student(contacts: dict[str, Any], kind: str, **context: Any) -> OutgoingEmail:
+def student_email(contacts: dict[str, Any], kind: str, **context: Any) -> OutgoingEmail:
     return OutgoingEmail(
         kind=kind,
         to=contacts["student_email"],
@@ -37,7 +37,9 @@ def _student(contacts: dict[str, Any], kind: str, **context: Any) -> OutgoingEma
     )
 
 
-def _supervisor(contacts: dict[str, Any], kind: str, **context: Any) -> OutgoingEmail:
+def supervisor_email(
+    contacts: dict[str, Any], kind: str, **context: Any
+) -> OutgoingEmail:
     return OutgoingEmail(
         kind=kind,
         to=contacts["supervisor_email"],
@@ -68,7 +70,7 @@ def emails_for(
                 else "company_request"
             )
             return [
-                _supervisor(
+                supervisor_email(
                     contacts,
                     kind,
                     link=f"{base}/company/{token}",
@@ -77,7 +79,7 @@ def emails_for(
                 )
             ]
         case "CompanyCompleted":
-            return [_student(contacts, "company_completed", link=mission_link)]
+            return [student_email(contacts, "company_completed", link=mission_link)]
         case "StudentConfirmed":
             return [
                 OutgoingEmail(
@@ -89,7 +91,7 @@ def emails_for(
             ]
         case "TutorRefused":
             return [
-                _student(
+                student_email(
                     contacts, "tutor_refused", link=mission_link, reason=data["reason"]
                 )
             ]
@@ -104,13 +106,13 @@ def emails_for(
             ]
         case "MissionSentBack":
             return [
-                _student(
+                student_email(
                     contacts, "sent_back", link=mission_link, reason=data["reason"]
                 )
             ]
         case "AgreementGenerated":
             link = f"{base}/api/v1/missions/{data['mission_id']}/convention.pdf"
-            return [_student(contacts, "agreement_ready", link=link)]
+            return [student_email(contacts, "agreement_ready", link=link)]
         case "DerogationRequested":
             return [
                 OutgoingEmail(
@@ -127,7 +129,7 @@ def emails_for(
         case "DerogationApproved" | "DerogationRejected":
             approved = envelope.event_type == "DerogationApproved"
             return [
-                _student(
+                student_email(
                     contacts,
                     "derogation_approved" if approved else "derogation_rejected",
                     link=mission_link,
@@ -144,7 +146,11 @@ def _cancellation_emails(
 ) -> list[OutgoingEmail]:
     emails = []
     if data["previous_status"] in COMPANY_INVOLVED and contacts.get("supervisor_email"):
-        emails.append(_supervisor(contacts, "cancelled_company", reason=data["reason"]))
+        emails.append(
+            supervisor_email(contacts, "cancelled_company", reason=data["reason"])
+        )
     if data["by_role"] != "student":
-        emails.append(_student(contacts, "cancelled_student", reason=data["reason"]))
+        emails.append(
+            student_email(contacts, "cancelled_student", reason=data["reason"])
+        )
     return emails

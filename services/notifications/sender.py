@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -52,9 +53,15 @@ class SmtpMailer:
 
 
 class Sender:
-    def __init__(self, database: Database, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        database: Database,
+        mailer: Mailer,
+        retry_base: dt.timedelta = dt.timedelta(seconds=5),
+    ) -> None:
         self._database = database
         self._mailer = mailer
+        self._retry_base = retry_base
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -72,22 +79,27 @@ class Sender:
         return sent
 
     async def _send_one(self, email: dict[str, Any]) -> int:
+        if not await asyncio.to_thread(outbox.claim, self._database, email):
+            return 0
         try:
             await self._mailer.deliver(email)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            log.warning(
-                "email.send_failed",
-                email_id=email["id"],
-                mission_id=email["mission_id"],
-                attempts=email["attempts"] + 1,
-                error=str(error),
-            )
-            await asyncio.to_thread(
+            status = await asyncio.to_thread(
                 outbox.mark_failed,
                 self._database,
                 email["id"],
                 email["attempts"],
                 str(error),
+                self._retry_base,
+            )
+            log_failure = log.error if status == "failed" else log.warning
+            log_failure(
+                "email.send_failed",
+                email_id=email["id"],
+                mission_id=email["mission_id"],
+                attempts=email["attempts"] + 1,
+                gave_up=status == "failed",
+                error=str(error),
             )
             return 0
         await asyncio.to_thread(outbox.mark_sent, self._database, email["id"])

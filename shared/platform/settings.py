@@ -61,6 +61,18 @@ class Settings(BaseSettings):
         "date from which each applies (JSON, for example "
         '{"2026-01-01": "4.50"}).',
     )
+    smtp_retry_seconds: float = Field(
+        5, gt=0, description="Wait before the first retry of a failed email; doubles."
+    )
+    reminder_days: int = Field(
+        3, ge=1, description="Days without action before a company or tutor reminder."
+    )
+    reminder_count: int = Field(
+        3, ge=0, description="Reminders before the career service is alerted."
+    )
+    lead_time_warning_days: int = Field(
+        5, ge=0, description="Days before the approval deadline to warn of it."
+    )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body the gateway accepts."
     )

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.notifications import contacts, outbox
+from services.notifications import contacts, outbox, schedule
 from services.notifications.handlers import make_apply
 from services.notifications.sender import Sender, SmtpMailer
 from shared.events.base import wrap
@@ -51,6 +51,7 @@ def store(tmp_path: Path) -> EventStore:
     store = EventStore(SqliteDatabase(tmp_path / "notifications.db"))
     contacts.create_schema(store.database)
     outbox.create_schema(store.database)
+    schedule.create_schema(store.database)
     return store
 
 
