@@ -4,6 +4,7 @@ python -m services.runner embedded [--port 8000] [--demo]
 python -m services.runner service missions --port 8101
 python -m services.runner gateway --port 8000
 python -m services.runner rebuild all|NAME    drop and rebuild read models
+python -m services.runner replay all|NAME     feed logged events to handlers again
 python -m services.runner snapshot all|NAME   print read models as JSON
 """
 
@@ -119,6 +120,30 @@ async def rebuild(settings: Settings, names: list[str]) -> dict[str, int]:
     return counts
 
 
+async def replay(settings: Settings, names: list[str]) -> dict[str, int]:
+    """Feed every logged event again to the named services' handlers.
+
+    The handlers record the events they processed, so a replay must change
+    nothing: it is how an operator checks that, and how a lost read model
+    that depends on side effects would be caught up.
+    """
+    counts: dict[str, int] = {}
+    for name in names:
+        event_log = event_log_for(settings, f"campus-replay-{name}")
+        await event_log.start()
+        try:
+            runtime = BUILDERS[name](settings, event_log)
+            counts[name] = 0
+            for subscription in runtime.subscriptions:
+                for topic in subscription.topics:
+                    for envelope in await event_log.read_all(topic):
+                        await subscription.handler(envelope)
+                        counts[name] += 1
+        finally:
+            await event_log.stop()
+    return counts
+
+
 def snapshot(settings: Settings, names: list[str]) -> dict[str, object]:
     """Every read-model row of the named services, for comparing two states."""
     rows: dict[str, object] = {}
@@ -133,7 +158,8 @@ def snapshot(settings: Settings, names: list[str]) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.runner")
     parser.add_argument(
-        "command", choices=["embedded", "service", "gateway", "rebuild", "snapshot"]
+        "command",
+        choices=["embedded", "service", "gateway", "rebuild", "replay", "snapshot"],
     )
     parser.add_argument("name", nargs="?", choices=[*sorted(BUILDERS), "all"])
     parser.add_argument("--host", default="127.0.0.1")
@@ -153,6 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "rebuild":
         counts = asyncio.run(rebuild(settings, names))
         print(json.dumps(counts))
+        return
+    if args.command == "replay":
+        print(json.dumps(asyncio.run(replay(settings, names))))
         return
     if args.command == "snapshot":
         print(json.dumps(snapshot(settings, names), default=str, sort_keys=True))

@@ -153,13 +153,20 @@ class DistributedCampus:
             "CAMPUS_SECRET_KEY": secrets.token_hex(32),
             "CAMPUS_SERVICE_URLS": json.dumps(service_urls),
             "CAMPUS_SEED_FILE": str(write_test_seed(self.work_dir)),
+            "CAMPUS_SMTP_RETRY_SECONDS": "0.5",
         }
         self.env = {**env, "CAMPUS_DATA_DIR": str(self.work_dir / "commands")}
         health_urls = {name: f"{service_urls[name]}/health/ready" for name in SERVICES}
         health_urls["gateway"] = f"{self.base_url}/health/live"
+        # A second notifications replica in the same consumer group and database,
+        # which the gateway does not call: each email must still go out once.
+        replica_port = free_port()
+        health_urls["notifications-2"] = f"http://127.0.0.1:{replica_port}/health/ready"
         for name, port in service_ports.items():
             self._launch(name, ["service", name, "--port", str(port)], env)
         self._launch("gateway", ["gateway", "--port", str(gateway_port)], env)
+        replica = ["service", "notifications", "--port", str(replica_port)]
+        self._launch("notifications-2", replica, env)
         # Every process starts before the first wait, so that their start-ups,
         # mostly spent connecting to Kafka, overlap.
         for name, process in zip(health_urls, self._processes, strict=True):
@@ -176,6 +183,18 @@ class DistributedCampus:
 
     def mailbox(self) -> list[Email]:
         return self._mail.newest_first()
+
+    def stop_smtp(self) -> None:
+        """Take the SMTP server down; emails wait in the queue meanwhile."""
+        assert self._smtp is not None
+        self._smtp_port = self._smtp.port
+        self._smtp.stop()
+        self._smtp = None
+
+    def start_smtp(self) -> None:
+        """Bring the SMTP server back on the port the services were given."""
+        self._smtp = Controller(self._mail, hostname="127.0.0.1", port=self._smtp_port)
+        self._smtp.start()
 
     def run_command(self, *args: str) -> str:
         return run_runner(self.env, *args)

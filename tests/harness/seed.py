@@ -13,22 +13,25 @@ from pathlib import Path
 from tests.harness.processes import ROOT
 
 STUDENT_COUNT = 400
-_numbers = itertools.count(1)
+PREFIXES = {"fr": "etudiant", "en": "student"}
+_numbers = {language: itertools.count(1) for language in PREFIXES}
 
 
-def student_email(number: int) -> str:
-    return f"etudiant{number:03d}@etu.ecole-campus.fr"
+def student_email(number: int, language: str = "fr") -> str:
+    return f"{PREFIXES[language]}{number:03d}@etu.ecole-campus.fr"
 
 
 def write_test_seed(folder: Path) -> Path:
     seed = json.loads((ROOT / "seed" / "demo.json").read_text(encoding="utf-8"))
+    names = {"fr": "Étudiant n° {}", "en": "Student no. {}"}
     seed["users"] += [
         {
-            "email": student_email(number),
-            "name": f"Étudiant n° {number}",
+            "email": student_email(number, language),
+            "name": names[language].format(number),
             "role": "student",
-            "language": "fr",
+            "language": language,
         }
+        for language in PREFIXES
         for number in range(1, STUDENT_COUNT + 1)
     ]
     # Its window contains today, so a test can approve a mission whose start
@@ -56,9 +59,9 @@ def write_test_seed(folder: Path) -> Path:
     return path
 
 
-def fresh_student() -> str:
+def fresh_student(language: str = "fr") -> str:
     """Return a student account no earlier call returned in this test run."""
-    number = next(_numbers)
+    number = next(_numbers[language])
     if number > STUDENT_COUNT:
         raise RuntimeError(f"the test seed has only {STUDENT_COUNT} students")
-    return student_email(number)
+    return student_email(number, language)
