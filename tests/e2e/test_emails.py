@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.journey import (
     ABROAD,
+    CAREER_SERVICE,
     CAREER_SERVICE_MAILBOX,
     FRANCE,
     Journey,
@@ -19,7 +20,7 @@ from tests.e2e.journey import (
     send_to_company,
     start_mission,
 )
-from tests.harness.campus import Email, RunningCampus, wait_for, wait_for_email
+from tests.harness.campus import Email, RunningCampus, User, wait_for, wait_for_email
 from tests.harness.distributed import DistributedCampus
 from tests.harness.seed import fresh_student
 
@@ -234,3 +235,20 @@ def test_emails_wait_for_smtp_server(distributed_campus: RunningCampus) -> None:
 def _number(journey: Journey) -> int:
     local = journey.student.email.split("@")[0]
     return int("".join(ch for ch in local if ch.isdigit()))
+
+
+def test_career_service_sees_mission_emails(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    send_to_company(journey)
+    career_service = User(campus, CAREER_SERVICE)
+
+    listed = career_service.get("/emails", params={"mission_id": journey.mission_id})
+    by_student = journey.student.get(
+        "/emails", params={"mission_id": journey.mission_id}
+    )
+
+    assert listed.status_code == 200
+    records = listed.json()
+    assert [(r["kind"], r["status"]) for r in records] == [("company_request", "sent")]
+    assert records[0]["to"] == journey.supervisor_email
+    assert by_student.status_code == 403

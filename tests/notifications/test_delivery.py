@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -147,3 +148,41 @@ async def test_smtp_failure_keeps_email_for_retry(
     assert record["attempts"] == 1
     assert record["last_error"]
     assert record["next_attempt_at"] > record["queued_at"]
+
+
+async def test_failing_email_kept_for_career_service(
+    tmp_path: Path, store: EventStore
+) -> None:
+    settings = _settings(tmp_path, free_port())
+    handler = handled_once(store, "test", make_apply(settings, lambda: None))
+    for envelope in _mission_events():
+        await handler(envelope)
+    sender = Sender(
+        store.database, SmtpMailer(settings), retry_base=dt.timedelta(microseconds=1)
+    )
+
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
+        await sender.send_due()
+
+    record = outbox.listing(store.database)[0]
+    assert record["status"] == "failed"
+    assert record["attempts"] == outbox.MAX_ATTEMPTS
+    assert outbox.retry(store.database, record["id"]) is True
+    assert outbox.listing(store.database)[0]["status"] == "pending"
+
+
+async def test_two_senders_send_once(
+    tmp_path: Path, store: EventStore, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    settings = _settings(tmp_path, port)
+    handler = handled_once(store, "test", make_apply(settings, lambda: None))
+    for envelope in _mission_events():
+        await handler(envelope)
+    first = Sender(store.database, SmtpMailer(settings))
+    second = Sender(store.database, SmtpMailer(settings))
+
+    counts = await asyncio.gather(first.send_due(), second.send_due())
+
+    assert sorted(counts) == [0, 1]
+    assert len(inbox.messages) == 1
