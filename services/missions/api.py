@@ -291,6 +291,18 @@ def send_back(
     return _present(request, mission)
 
 
+@router.put("/missions/{mission_id}/supervisor")
+def change_supervisor(
+    request: Request,
+    actor: CurrentActor,
+    mission_id: str,
+    fields: Annotated[dict[str, Any], Body()],
+) -> MissionJSON:
+    """Change the supervisor at any time (career service); fresh links follow."""
+    mission = _commands(request).change_supervisor(actor, mission_id, fields)
+    return _present(request, mission)
+
+
 @router.post("/missions/{mission_id}/abroad/acknowledge")
 def acknowledge_abroad_steps(
     request: Request, actor: CurrentActor, mission_id: str

@@ -314,6 +314,29 @@ class MissionCommands:
             return mission
         return self._append(mission, actor.email, [ev.AbroadStepsAcknowledged()])
 
+    def change_supervisor(
+        self, actor: Actor, mission_id: str, fields: dict[str, Any]
+    ) -> Mission:
+        """Replace the supervisor's details; a new address gets fresh links."""
+        require_role(actor, "career_service", "admin")
+        mission = self.load(mission_id)
+        self._expect_status(mission, *_NOT_CANCELLED)
+        parsed = parse_section("supervisor", fields)
+        merged = {**mission.sections.get("supervisor", {}), **parsed}
+        if not merged.get("email"):
+            raise InvalidFieldError(
+                "supervisor.email is required", field="supervisor.email"
+            )
+        at_company = mission.status == "sent_to_company"
+        changed = ev.SupervisorChanged(
+            fields=parsed,
+            supervisor_email=merged["email"],
+            company_round=mission.company_round + (1 if at_company else 0),
+            supervisor_round=mission.supervisor_round + 1,
+            status=mission.status,
+        )
+        return self._append(mission, actor.email, [changed])
+
     def record_originals(self, actor: Actor, mission_id: str) -> Mission:
         require_role(actor, "career_service", "admin")
         mission = self.load(mission_id)

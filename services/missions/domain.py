@@ -55,6 +55,7 @@ class Mission(BaseModel):
     derogation: Derogation | None = None
     sections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     company_round: int = 0
+    supervisor_round: int = 1
     tutor_email: str | None = None
     tutor_name: str | None = None
     tutor_refusal: str | None = None
@@ -175,6 +176,14 @@ def _changes(
             return {"status": "approved"}
         case ev.MissionCancelled():
             return {"status": "cancelled", "cancel_reason": event.reason}
+        case ev.SupervisorChanged():
+            sections = {**mission.sections}
+            sections["supervisor"] = {**sections.get("supervisor", {}), **event.fields}
+            return {
+                "sections": sections,
+                "company_round": event.company_round,
+                "supervisor_round": event.supervisor_round,
+            }
         case ev.AbroadStepsAcknowledged():
             return {"abroad_steps_acknowledged_at": occurred_at}
         case ev.OriginalsReceived():

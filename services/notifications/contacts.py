@@ -72,6 +72,15 @@ def update(contacts: dict[str, Any], envelope: EventEnvelope) -> dict[str, Any]:
                 company_round=data["company_round"],
                 company_involved=True,
             )
+        case "SupervisorChanged":
+            section = dict(updated.get("supervisor", {}))
+            section.update(data["fields"])
+            updated.update(
+                supervisor=section,
+                supervisor_email=data["supervisor_email"],
+                company_round=data["company_round"],
+                supervisor_round=data["supervisor_round"],
+            )
         case "TutorAssigned":
             updated.update(
                 tutor_email=data["tutor_email"], tutor_name=data["tutor_name"]

@@ -81,7 +81,8 @@ def emails_for_job(
                 OutgoingEmail("lead_time_alert", career_service, "fr", warning),
             ]
         case "company_evaluation_invitation":
-            claims = LinkClaims(mission_id, EVALUATION_PURPOSE, 1)
+            supervisor_round = int(contacts.get("supervisor_round", 1))
+            claims = LinkClaims(mission_id, EVALUATION_PURPOSE, supervisor_round)
             token = sign_link(claims, settings.secret_key)
             link = f"{base}/company/evaluation/{token}"
             return [supervisor_email(contacts, job["kind"], link=link)]

@@ -78,6 +78,16 @@ def emails_for(
                     days=settings.company_link_days,
                 )
             ]
+        case "SupervisorChanged" if data["status"] == "sent_to_company":
+            token = sign_link(
+                LinkClaims(
+                    envelope.aggregate_id, COMPANY_PURPOSE, data["company_round"]
+                ),
+                settings.secret_key,
+            )
+            link = f"{base}/company/{token}"
+            days = settings.company_link_days
+            return [supervisor_email(contacts, "company_request", link=link, days=days)]
         case "CompanyCompleted":
             return [student_email(contacts, "company_completed", link=mission_link)]
         case "StudentConfirmed":

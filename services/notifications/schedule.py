@@ -98,13 +98,20 @@ def plan(
         case "TutorApproved" | "TutorRefused":
             return ["tutor"], []
         case "DatesSet" | "DerogationRequested":
-            return ["dates", "lead_time"], _dated_jobs(data, policy)
+            return ["dates", "lead_time", "evaluation"], _dated_jobs(data, policy)
         case "DerogationRejected":
-            return ["dates", "lead_time"], []
+            return ["dates", "lead_time", "evaluation"], []
+        case "SupervisorChanged" if data["status"] == SENT_TO_COMPANY:
+            round_ = str(data["company_round"])
+            reminders = _reminders(at, "company", "company", policy, round_)
+            return ["company", "evaluation"], reminders + _evaluation_job(contacts, at)
+        case "SupervisorChanged":
+            return ["evaluation"], _evaluation_job(contacts, at)
         case "MissionApproved":
             return ["lead_time"], []
         case "MissionCancelled":
-            return ["company", "tutor", "dates", "lead_time", "deposit"], []
+            groups = ["company", "tutor", "dates", "lead_time", "deposit", "evaluation"]
+            return groups, []
         case "ReportDepositScheduled":
             return ["deposit"], _deposit_jobs(data, policy)
     return [], []
@@ -118,9 +125,18 @@ def _dated_jobs(data: dict[str, Any], policy: ReminderPolicy) -> list[Job]:
     return [
         Job("self_evaluation_invitation", month_before, "dates", data["end_date"]),
         Job("synthesis_invitation", month_before, "dates", data["end_date"]),
-        Job("company_evaluation_invitation", month_before, "dates", data["end_date"]),
+        Job("company_evaluation_invitation", month_before, "evaluation", "1"),
         Job("lead_time_warning", _at_morning(warn_on), "lead_time", data["deadline"]),
     ]
+
+
+def _evaluation_job(contacts: dict[str, Any], now: dt.datetime) -> list[Job]:
+    """Plan a new supervisor's evaluation link: on its usual day, or now if past."""
+    if not contacts.get("end_date"):
+        return []
+    usual = _at_morning(one_month_before(dt.date.fromisoformat(contacts["end_date"])))
+    detail = str(contacts.get("supervisor_round", 1))
+    return [Job("company_evaluation_invitation", max(usual, now), "evaluation", detail)]
 
 
 def _deposit_jobs(data: dict[str, Any], policy: ReminderPolicy) -> list[Job]:

@@ -121,3 +121,19 @@ class AbroadStepsAcknowledged(MissionEvent):
 @register
 class OriginalsReceived(MissionEvent):
     """The career service received the three signed copies of the agreement."""
+
+
+@register
+class SupervisorChanged(MissionEvent):
+    """The career service changed the supervisor; earlier company links stop working.
+
+    `company_round` is the round of the company link that now works: one more
+    than before while the sheet is with the company, so a new link goes out.
+    `supervisor_round` counts the supervisors, for the evaluation link.
+    """
+
+    fields: dict[str, Any]
+    supervisor_email: str
+    company_round: int
+    supervisor_round: int
+    status: str

@@ -449,3 +449,36 @@ def test_control_characters_rejected(campus: RunningCampus) -> None:
 
     assert response.status_code == 422
     assert response.json()["field"] == "organisation.name"
+
+
+def test_career_service_changes_supervisor_email(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    old_token = send_to_company(journey)
+    new_email = f"rh+{journey.mission_id[:8]}@sge-eaux.fr"
+    career_service = User(campus, CAREER_SERVICE)
+
+    changed = career_service.put(
+        f"/missions/{journey.mission_id}/supervisor",
+        {"email": new_email, "first_name": "Nadia", "last_name": "Benali"},
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["sections"]["supervisor"]["email"] == new_email
+    email = wait_for_email(campus, new_email, "Fiche de mission à compléter")
+    assert "Bonjour Nadia Benali" in email["text"]
+    old = User(campus).get(f"/company/{old_token}/mission")
+    assert old.status_code == 409
+    assert old.json()["code"] == "link_used"
+    new = User(campus).get(f"/company/{company_token_in(email['text'])}/mission")
+    assert new.status_code == 200
+
+
+def test_student_cannot_change_supervisor_after_sending(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    send_to_company(journey)
+
+    response = journey.student.put(
+        f"/missions/{journey.mission_id}/supervisor", {"email": "x@example.org"}
+    )
+
+    assert response.status_code == 403

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from shared.events.base import DomainEvent, EventEnvelope, wrap
 from shared.events.evaluations import ReportDepositScheduled
 from shared.platform.db import SqliteDatabase
 from shared.platform.eventstore import EventStore
+from shared.platform.links import read_link
 from shared.platform.runtime import handled_once
 from shared.platform.settings import Settings
 
@@ -300,3 +302,50 @@ async def test_replay_and_restart_send_nothing_twice(
     assert before == 3
     assert again == 0
     assert len(service.emails()) == before
+
+
+async def test_new_supervisor_gets_fresh_evaluation_link(
+    service: Notifications, clock: FakeClock
+) -> None:
+    await service.feed(
+        *_draft_events(), (SENT, SENT_AT), (ev.MissionApproved(mission={}), SENT_AT)
+    )
+    clock.moment = dt.datetime(2027, 6, 30, 6, 0, tzinfo=dt.UTC)
+    service.scheduler.run_due()
+    changed_at = dt.datetime(2027, 7, 2, 9, 0, tzinfo=dt.UTC)
+    new_email = "nadia.benali@sge-eaux.fr"
+    changed = ev.SupervisorChanged(
+        fields={"email": new_email, "first_name": "Nadia"},
+        supervisor_email=new_email,
+        company_round=1,
+        supervisor_round=2,
+        status="approved",
+    )
+    await service.feed((changed, changed_at))
+
+    clock.moment = changed_at
+    sent = service.scheduler.run_due()
+
+    invitations = service.emails("company_evaluation_invitation")
+    assert sent == 1
+    assert sorted(email["recipient"] for email in invitations) == [
+        SUPERVISOR,
+        new_email,
+    ]
+    rounds = {
+        email["recipient"]: _evaluation_round(email["text_body"], service.settings)
+        for email in invitations
+    }
+    assert rounds == {SUPERVISOR: 1, new_email: 2}
+
+
+def _evaluation_round(text: str, settings: Settings) -> int:
+    match = re.search(r"/company/evaluation/([A-Za-z0-9._-]+)", text)
+    assert match is not None, text
+    claims = read_link(
+        match.group(1),
+        settings.secret_key,
+        purpose="company_evaluation",
+        max_age_seconds=10**9,
+    )
+    return claims.round
