@@ -4,6 +4,10 @@ Both are Jinja2 templates under `templates/documents/`, rendered by xhtml2pdf
 with the DejaVu Sans font embedded from `fonts/`, so that accented names come
 out as typed. Rendering is synchronous and CPU-bound: callers run it in a
 worker thread.
+
+NOTE: DejaVu Sans draws Latin, Greek and Cyrillic letters but no Chinese,
+Japanese or Korean ones. xhtml2pdf 0.2.28 logs a warning for each such
+character and draws it blank or as a box, so a CJK name is lost from the PDF.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError
+from PIL import Image
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
@@ -29,9 +35,16 @@ FONT_FILES = frozenset({"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"})
 
 # The templates name their fonts `fonts/<file>`, which _resolve_font maps into
 # FONTS_DIR. xhtml2pdf 0.2.28 reads local files only inside the directories of
-# its resource policy and drops a font outside them with just a warning. This
-# policy allows the fonts folder alone, and no network access.
+# its resource policy and drops a font or an image outside them with just a
+# warning. This policy allows the fonts folder alone, and no network access;
+# _resource_policy adds the logo's folder when a document shows a logo.
 _RESOURCE_POLICY = ResourceAccessPolicy.server(FONTS_DIR, allow_remote=False)
+
+LOGO_FORMATS = frozenset({"PNG", "JPEG"})
+# The logo is drawn 1.2 cm high in the page header, or smaller when it would
+# be wider than 6 cm, so that it leaves room for the school's name.
+LOGO_HEIGHT_CM = 1.2
+LOGO_MAX_WIDTH_CM = 6.0
 
 # xhtml2pdf 0.2.28 already serialises conversions with a lock of its own,
 # because ReportLab keeps fonts in module globals. This lock keeps rendering
@@ -106,38 +119,45 @@ class RenderingError(Exception):
     """A document could not be converted to PDF."""
 
 
-def render_mission_sheet(mission: dict[str, Any]) -> bytes:
-    """Render the mission sheet, labelled in the mission's language, as PDF."""
+def render_mission_sheet(mission: dict[str, Any], logo: Path | None = None) -> bytes:
+    """Render the mission sheet, labelled in the mission's language, as PDF.
+
+    `logo` is the path of the school's logo, a PNG or JPEG image shown in the
+    header of every page. RenderingError is raised when it cannot be read.
+    """
     language = _language_of(mission)
     context = {
-        **_document_context(mission),
+        **_document_context(mission, logo),
         "locale": language,
         "labels": SHEET_LABELS[language],
         "sheet_sections": _sheet_sections(mission, language),
     }
-    return _render_pdf("documents/mission_sheet.html", context)
+    return _render_pdf("documents/mission_sheet.html", context, logo)
 
 
-def render_agreement(mission: dict[str, Any]) -> bytes:
+def render_agreement(mission: dict[str, Any], logo: Path | None = None) -> bytes:
     """Render the internship agreement as PDF.
 
     The agreement is in French, followed by an English translation when the
-    internship takes place abroad.
+    internship takes place abroad. `logo` is as for render_mission_sheet.
     """
+    sections = _sections_of(mission)
     context = {
-        **_document_context(mission),
+        **_document_context(mission, logo),
         "with_english_version": mission.get("location") == "abroad",
+        "presence_times": _presence_times(sections["terms"]),
     }
-    return _render_pdf("documents/agreement.html", context)
+    return _render_pdf("documents/agreement.html", context, logo)
 
 
-def _document_context(mission: dict[str, Any]) -> dict[str, Any]:
+def _document_context(mission: dict[str, Any], logo: Path | None) -> dict[str, Any]:
     """Collect the values both documents show, with fallbacks for gaps."""
     sections = _sections_of(mission)
     account = mission.get("student") or {}
     organisation = sections["organisation"]
     return {
         "mission": mission,
+        "logo": _logo_of(logo),
         "reference": _reference_of(mission),
         "program": mission.get("program") or {},
         "school": _school_of(mission),
@@ -165,6 +185,52 @@ def _school_of(mission: dict[str, Any]) -> dict[str, Any]:
         "name": school.get("name") or DEFAULT_SCHOOL_NAME,
         "address": school.get("address"),
         "representative": school.get("representative"),
+    }
+
+
+def _logo_of(logo: Path | None) -> dict[str, str] | None:
+    """Check that the logo is a PNG or JPEG image and size it for the header."""
+    if logo is None:
+        return None
+    path = logo.resolve()
+    try:
+        with Image.open(path) as image:
+            image_format = image.format
+            width, height = image.size
+    except (OSError, Image.DecompressionBombError) as error:
+        message = f"reading the logo {path} failed: {error}. Give a PNG or JPEG image."
+        raise RenderingError(message) from error
+    if image_format not in LOGO_FORMATS:
+        message = (
+            f"the logo {path} is a {image_format} image, but only PNG and JPEG"
+            " images are supported"
+        )
+        raise RenderingError(message)
+    scale = min(LOGO_HEIGHT_CM / height, LOGO_MAX_WIDTH_CM / width)
+    return {
+        "path": path.as_posix(),
+        "width": f"{width * scale:.2f}cm",
+        "height": f"{height * scale:.2f}cm",
+    }
+
+
+def _presence_times(terms: dict[str, Any]) -> dict[str, bool]:
+    """Tell whether the schedule plans presence at night, at weekends or on holidays.
+
+    The weekdays come from the periods when the terms have any, because presence
+    is then counted from the periods only. The terms have no field for night
+    presence, so the agreement states that none is planned.
+    """
+    periods = terms.get("periods") or []
+    if periods:
+        days = {day for period in periods for day in period.get("working_days") or []}
+    else:
+        days = set(terms.get("working_days") or [])
+    return {
+        "night": False,
+        "saturday": "saturday" in days,
+        "sunday": "sunday" in days,
+        "public_holidays": bool(terms.get("holidays_worked")),
     }
 
 
@@ -201,7 +267,9 @@ def _sheet_sections(mission: dict[str, Any], language: str) -> list[dict[str, An
     return sheet_sections
 
 
-def _render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+def _render_pdf(
+    template_name: str, context: dict[str, Any], logo: Path | None
+) -> bytes:
     document = f"{template_name} for mission {context['mission']['id']}"
     html = _render_html(template_name, context, document)
     output = io.BytesIO()
@@ -212,7 +280,7 @@ def _render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
                 dest=output,
                 encoding="utf-8",
                 link_callback=_resolve_font,
-                resource_policy=_RESOURCE_POLICY,
+                resource_policy=_resource_policy(logo),
             )
         except Exception as error:
             message = f"converting {document} to PDF failed: {error}"
@@ -236,6 +304,13 @@ def _render_html(template_name: str, context: dict[str, Any], document: str) -> 
         raise RenderingError(message) from error
 
 
+def _resource_policy(logo: Path | None) -> ResourceAccessPolicy:
+    """Allow the fonts folder and, when there is a logo, the logo's folder."""
+    if logo is None:
+        return _RESOURCE_POLICY
+    return replace(_RESOURCE_POLICY, extra_roots=(logo.resolve().parent,))
+
+
 def _resolve_font(uri: str, relative_to: str | None) -> str | None:
     """Map `fonts/<file>` to the bundled font; leave any other URI unchanged."""
     name = uri.removeprefix("fonts/")
@@ -245,7 +320,7 @@ def _resolve_font(uri: str, relative_to: str | None) -> str | None:
 
 
 def _check_status(document: str, status: Any) -> None:
-    """Raise RenderingError on pisa errors or a font that was not embedded.
+    """Raise RenderingError on pisa errors, a font or a logo left out.
 
     Other warnings, such as a character no embedded font can draw, are logged
     and the PDF is kept.
@@ -254,8 +329,14 @@ def _check_status(document: str, status: Any) -> None:
     for level, line, message, _fragment in status.log:
         log.warning("xhtml2pdf %s in %s, line %s: %s", level, document, line, message)
         # xhtml2pdf 0.2.28 starts this message with "@font-face" when it
-        # cannot read a font, and then draws the text in Helvetica.
-        if level == "error" or message.startswith("@font-face"):
+        # cannot read a font, and then draws the text in Helvetica. Its
+        # warnings about an image contain the word "image", and the logo is
+        # the only image that the templates draw.
+        if (
+            level == "error"
+            or message.startswith("@font-face")
+            or "image" in message.lower()
+        ):
             problems.append(message)
     if status.err or problems:
         details = "; ".join(problems) or f"{status.err} error(s)"
