@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 
 from services.documents.rendering import render_agreement
-from services.documents.storage import FileStorage
+from services.documents.storage import Storage
 from shared.events.base import EventEnvelope
 from shared.events.documents import AgreementGenerated
-from shared.platform.db import Database, Transaction
+from shared.platform.db import Database, Transaction, schema_transaction
 from shared.platform.eventstore import EventStore, start_aggregate_once
 from shared.platform.projection import Projection
 
@@ -20,7 +21,7 @@ KIND = "agreements"
 
 
 def create_schema(database: Database) -> None:
-    with database.transaction() as tx:
+    with schema_transaction(database) as tx:
         tx.execute(
             """CREATE TABLE IF NOT EXISTS agreements (
                 mission_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL,
@@ -57,11 +58,16 @@ def exists(database: Database, mission_id: str) -> bool:
 
 class AgreementGenerator:
     def __init__(
-        self, store: EventStore, storage: FileStorage, on_append: object
+        self,
+        store: EventStore,
+        storage: Storage,
+        on_append: object,
+        logo: Path | None = None,
     ) -> None:
         self._store = store
         self._storage = storage
         self._on_append = on_append
+        self._logo = logo
 
     async def handle(self, envelope: EventEnvelope) -> None:
         """Generate the agreement of an approved mission, once."""
@@ -70,7 +76,9 @@ class AgreementGenerator:
         mission_id = envelope.aggregate_id
         if await asyncio.to_thread(exists, self._store.database, mission_id):
             return
-        pdf = await asyncio.to_thread(render_agreement, envelope.data["mission"])
+        pdf = await asyncio.to_thread(
+            render_agreement, envelope.data["mission"], self._logo
+        )
         sha256 = await asyncio.to_thread(self._storage.write, KIND, mission_id, pdf)
         generated = AgreementGenerated(
             mission_id=mission_id, sha256=sha256, size=len(pdf)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from services.documents import agreements
+from services.documents import agreements, uploads
 from services.documents.agreements import AgreementGenerator
 from services.documents.api import router
-from services.documents.storage import FileStorage
+from services.documents.storage import open_storage
+from services.documents.uploads import Uploads
 from shared.events.catalogue import TOPICS
 from shared.platform.eventlog import EventLog
 from shared.platform.runtime import ServiceRuntime, Subscription
@@ -18,13 +19,15 @@ NAME = "documents"
 def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     store = open_store(NAME, settings)
     agreements.create_schema(store.database)
+    uploads.create_schema(store.database)
     relay = relay_for(NAME, store, event_log)
-    storage = FileStorage(settings.data_dir / "files")
-    generator = AgreementGenerator(store, storage, relay.notify)
+    storage = open_storage(settings)
+    generator = AgreementGenerator(store, storage, relay.notify, settings.school_logo)
 
     app = service_app(NAME, settings)
     app.state.store = store
     app.state.storage = storage
+    app.state.uploads = Uploads(store, storage, settings.upload_max_bytes, relay.notify)
     app.include_router(router)
     subscription = Subscription(
         group=f"campus.{NAME}", topics=[TOPICS["mission"]], handler=generator.handle
@@ -35,6 +38,6 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         store=store,
         relay=relay,
         event_log=event_log,
-        projections=[agreements.PROJECTION],
+        projections=[agreements.PROJECTION, uploads.PROJECTION],
         subscriptions=[subscription],
     )
