@@ -103,7 +103,7 @@ async def evaluations(request: Request, mission_id: str) -> Response:
 def _owner(path: str) -> str | None:
     """Name the service that owns a public path under /api/v1, if any."""
     first = path.split("/", 1)[0]
-    if path.startswith(("dev/mailbox", "dev/clock")) or first == "emails":
+    if path.startswith("dev/mailbox") or first == "emails":
         return "notifications"
     if first in ("programs", "missions", "company"):
         return "missions"

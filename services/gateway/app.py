@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.gateway import api, pages
+from services.gateway import api, devclock, evaluations, files, pages
 from services.gateway.clients import ServiceClients
-from services.gateway.limits import BodySizeLimit
+from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
 from services.gateway.sessions import SessionStore
@@ -40,7 +40,13 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
         https_only=settings.public_url.startswith("https://"),
         max_age=12 * 3600,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=max(
+            settings.max_body_bytes, upload_body_max_bytes(settings.upload_max_bytes)
+        ),
+    )
     app.include_router(dev_router)
     app.include_router(pages.router)
 
@@ -54,5 +60,9 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     def live() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(files.router)
+    app.include_router(evaluations.router)
+    app.include_router(devclock.router)
+    # Last, because its proxy route matches every other path under /api/v1.
     app.include_router(api.router)
     return app

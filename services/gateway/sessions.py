@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 
 from shared.platform.actors import Actor
-from shared.platform.db import Database
+from shared.platform.db import Database, schema_transaction
 
 LIFETIME = dt.timedelta(hours=12)
 
@@ -18,7 +18,7 @@ LIFETIME = dt.timedelta(hours=12)
 class SessionStore:
     def __init__(self, database: Database) -> None:
         self._database = database
-        with database.transaction() as tx:
+        with schema_transaction(database) as tx:
             tx.execute(
                 """CREATE TABLE IF NOT EXISTS sessions (
                     id TEXT PRIMARY KEY, actor TEXT NOT NULL,

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 
 from services.missions.domain import Mission, evolve
 from shared.events.base import EventEnvelope
-from shared.platform.db import Database, Transaction
+from shared.platform.db import Database, Transaction, schema_transaction
 from shared.platform.projection import Projection
 
 TABLE = "mission_view"
 
 
 def create_schema(database: Database) -> None:
-    with database.transaction() as tx:
+    with schema_transaction(database) as tx:
         tx.execute(
             f"""CREATE TABLE IF NOT EXISTS {TABLE} (
                 id TEXT PRIMARY KEY,

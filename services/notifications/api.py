@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
 
 from services.notifications import outbox, schedule
 from shared.platform.actors import CurrentActor, require_role
-from shared.platform.clock import AdjustableClock
 from shared.platform.errors import NotFoundError
 
 router = APIRouter(prefix="/api/v1")
@@ -83,30 +80,3 @@ def list_scheduled(
     """List a mission's planned emails: reminders, warnings and dated mailings."""
     require_role(actor, "career_service", "admin")
     return schedule.listing(request.app.state.store.database, mission_id)
-
-
-class ClockMove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    now: dt.datetime
-
-
-@router.get("/dev/clock")
-def read_clock(request: Request) -> dict[str, str]:
-    return {"now": _dev_clock(request).now().isoformat()}
-
-
-@router.put("/dev/clock")
-def move_clock(request: Request, body: ClockMove) -> dict[str, str]:
-    """Move the scheduler's clock, then send what falls due; development only."""
-    clock = _dev_clock(request)
-    moment = body.now if body.now.tzinfo else body.now.replace(tzinfo=dt.UTC)
-    clock.move_to(moment)
-    request.app.state.scheduler.run_due()
-    return {"now": clock.now().isoformat()}
-
-
-def _dev_clock(request: Request) -> AdjustableClock:
-    clock = request.app.state.clock
-    if not isinstance(clock, AdjustableClock):
-        raise NotFoundError("the clock can be moved only with the development login")
-    return clock

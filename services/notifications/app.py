@@ -11,6 +11,7 @@ from services.notifications.scheduler import Scheduler
 from services.notifications.sender import MailboxMailer, Mailer, Sender, SmtpMailer
 from shared.events.catalogue import TOPICS
 from shared.platform.clock import AdjustableClock, SystemClock
+from shared.platform.devclock import router as dev_clock_router
 from shared.platform.eventlog import EventLog
 from shared.platform.runtime import ServiceRuntime, Subscription, handled_once
 from shared.platform.service import open_store, relay_for, service_app
@@ -37,7 +38,9 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.state.clock = clock
     app.state.scheduler = scheduler
     app.state.sender = sender
+    app.state.on_clock_moved = scheduler.run_due
     app.include_router(router)
+    app.include_router(dev_clock_router)
     subscription = Subscription(
         group=f"campus.{NAME}",
         topics=[TOPICS["mission"], TOPICS["document"], TOPICS["evaluation"]],

@@ -8,14 +8,14 @@ from typing import Any
 
 from shared.events.base import EventEnvelope
 from shared.events.catalogue import TOPICS
-from shared.platform.db import Database, Transaction
+from shared.platform.db import Database, Transaction, schema_transaction
 from shared.platform.projection import Projection
 
 TABLE = "mission_contacts"
 
 
 def create_schema(database: Database) -> None:
-    with database.transaction() as tx:
+    with schema_transaction(database) as tx:
         tx.execute(
             f"""CREATE TABLE IF NOT EXISTS {TABLE} (
                 mission_id TEXT PRIMARY KEY, document TEXT NOT NULL)"""

@@ -13,13 +13,13 @@ from typing import Any
 
 from services.notifications.compose import ComposedEmail
 from services.notifications.rules import OutgoingEmail
-from shared.platform.db import Database, Transaction
+from shared.platform.db import Database, Transaction, schema_transaction
 
 MAX_ATTEMPTS = 8
 
 
 def create_schema(database: Database) -> None:
-    with database.transaction() as tx:
+    with schema_transaction(database) as tx:
         tx.execute(
             """CREATE TABLE IF NOT EXISTS emails (
                 id TEXT PRIMARY KEY,

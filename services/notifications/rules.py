@@ -148,7 +148,45 @@ def emails_for(
             ]
         case "MissionCancelled":
             return _cancellation_emails(data, contacts)
+        case "ReportSubmitted" if contacts.get("tutor_email"):
+            link = f"{base}/missions/{data['mission_id']}"
+            context = {"link": link, "version": data["version"]}
+            return [
+                OutgoingEmail(
+                    "report_submitted", contacts["tutor_email"], "fr", context
+                )
+            ]
+        case "ReportApproved" | "ReportRefused":
+            kind = (
+                "report_approved"
+                if envelope.event_type == "ReportApproved"
+                else ("report_refused")
+            )
+            link = f"{base}/missions/{data['mission_id']}"
+            return [student_email(contacts, kind, link=link, comment=data["comment"])]
+        case "DepositReopened":
+            link = f"{base}/missions/{data['mission_id']}"
+            return [
+                student_email(
+                    contacts, "deposit_reopened", link=link, until=data["until"]
+                )
+            ]
+        case "FormSubmitted" if data["form"] == "company_evaluation":
+            return _company_evaluation_emails(data, contacts, base)
     return []
+
+
+def _company_evaluation_emails(
+    data: dict[str, Any], contacts: dict[str, Any], base: str
+) -> list[OutgoingEmail]:
+    link = f"{base}/missions/{data['mission_id']}"
+    emails = [student_email(contacts, "company_evaluation_done", link=link)]
+    if contacts.get("tutor_email"):
+        tutor = contacts["tutor_email"]
+        emails.append(
+            OutgoingEmail("company_evaluation_done", tutor, "fr", {"link": link})
+        )
+    return emails
 
 
 def _cancellation_emails(

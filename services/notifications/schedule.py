@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.events.base import EventEnvelope
-from shared.platform.db import Database, Transaction
+from shared.platform.dates import add_months
+from shared.platform.db import Database, Transaction, schema_transaction
 
 SENT_TO_COMPANY = "sent_to_company"
 
@@ -38,7 +39,7 @@ class Job:
 
 
 def create_schema(database: Database) -> None:
-    with database.transaction() as tx:
+    with schema_transaction(database) as tx:
         tx.execute(
             """CREATE TABLE IF NOT EXISTS scheduled_emails (
                 key TEXT PRIMARY KEY,
@@ -55,17 +56,6 @@ def _at_morning(day: str | dt.date) -> dt.datetime:
     """Jobs tied to a date fall due at 06:00 UTC that day (8:00 in Paris in summer)."""
     date = dt.date.fromisoformat(day) if isinstance(day, str) else day
     return dt.datetime.combine(date, dt.time(6, 0), tzinfo=dt.UTC)
-
-
-def one_month_before(day: dt.date) -> dt.date:
-    month = day.month - 1 or 12
-    year = day.year - (1 if day.month == 1 else 0)
-    for candidate in range(day.day, 27, -1):
-        try:
-            return dt.date(year, month, candidate)
-        except ValueError:
-            continue
-    return dt.date(year, month, min(day.day, 28))
 
 
 def _reminders(
@@ -114,6 +104,10 @@ def plan(
             return groups, []
         case "ReportDepositScheduled":
             return ["deposit"], _deposit_jobs(data, policy)
+        case "ReportApproved":
+            return ["deposit"], []
+        case "DepositReopened":
+            return ["deposit"], _closing_job(data["until"], policy)
     return [], []
 
 
@@ -121,7 +115,7 @@ def _dated_jobs(data: dict[str, Any], policy: ReminderPolicy) -> list[Job]:
     end = dt.date.fromisoformat(data["end_date"])
     deadline = dt.date.fromisoformat(data["deadline"])
     warn_on = deadline - dt.timedelta(days=policy.lead_time_warning_days)
-    month_before = _at_morning(one_month_before(end))
+    month_before = _at_morning(add_months(end, -1))
     return [
         Job("self_evaluation_invitation", month_before, "dates", data["end_date"]),
         Job("synthesis_invitation", month_before, "dates", data["end_date"]),
@@ -134,18 +128,22 @@ def _evaluation_job(contacts: dict[str, Any], now: dt.datetime) -> list[Job]:
     """Plan a new supervisor's evaluation link: on its usual day, or now if past."""
     if not contacts.get("end_date"):
         return []
-    usual = _at_morning(one_month_before(dt.date.fromisoformat(contacts["end_date"])))
+    usual = _at_morning(add_months(dt.date.fromisoformat(contacts["end_date"]), -1))
     detail = str(contacts.get("supervisor_round", 1))
     return [Job("company_evaluation_invitation", max(usual, now), "evaluation", detail)]
 
 
 def _deposit_jobs(data: dict[str, Any], policy: ReminderPolicy) -> list[Job]:
-    closes = dt.date.fromisoformat(data["closes_on"])
+    opening = Job(
+        "deposit_open", _at_morning(data["opens_on"]), "deposit", data["opens_on"]
+    )
+    return [opening, *_closing_job(data["closes_on"], policy)]
+
+
+def _closing_job(closes_on: str, policy: ReminderPolicy) -> list[Job]:
+    closes = dt.date.fromisoformat(closes_on)
     warn_on = closes - dt.timedelta(days=policy.deposit_closing_warning_days)
-    return [
-        Job("deposit_open", _at_morning(data["opens_on"]), "deposit", data["opens_on"]),
-        Job("deposit_closing", _at_morning(warn_on), "deposit", data["closes_on"]),
-    ]
+    return [Job("deposit_closing", _at_morning(warn_on), "deposit", closes_on)]
 
 
 def apply_plan(
@@ -184,7 +182,7 @@ def due_keys(database: Database, now: dt.datetime, limit: int = 50) -> list[str]
 def claim(tx: Transaction, key: str) -> dict[str, Any] | None:
     """Mark a due job done inside the caller's transaction; None if another took it.
 
-    Two replicas may see the same due job; the conditional update lets only
+    Two replicas may see the same due job. The conditional update lets only
     one of them have it, and the email it queues commits with that update.
     """
     taken = tx.execute(

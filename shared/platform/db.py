@@ -126,6 +126,20 @@ class PostgresDatabase:
         self._pool.close()
 
 
+@contextmanager
+def schema_transaction(database: Database) -> Iterator[Transaction]:
+    """Open a transaction for creating tables, one process at a time.
+
+    PostgreSQL's CREATE TABLE IF NOT EXISTS fails with a unique violation when
+    two processes (two replicas starting together) run it at the same moment,
+    so a transaction-level advisory lock serialises them.
+    """
+    with database.transaction() as tx:
+        if database.dialect == "postgresql":
+            tx.execute("SELECT pg_advisory_xact_lock(7262002)")
+        yield tx
+
+
 def ddl(database: Database, sqlite: str, postgresql: str) -> str:
     return sqlite if database.dialect == "sqlite" else postgresql
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.events.base import DomainEvent, EventEnvelope, wrap
-from shared.platform.db import Database, Transaction, ddl
+from shared.platform.db import Database, Transaction, ddl, schema_transaction
 from shared.platform.errors import ConcurrencyError
 
 InlineProjection = Callable[[Transaction, Sequence[EventEnvelope]], None]
@@ -27,7 +27,7 @@ def create_schema(database: Database) -> None:
         "position INTEGER PRIMARY KEY AUTOINCREMENT",
         "position BIGSERIAL PRIMARY KEY",
     )
-    with database.transaction() as tx:
+    with schema_transaction(database) as tx:
         tx.execute(
             f"""CREATE TABLE IF NOT EXISTS events (
                 {position},
@@ -170,26 +170,31 @@ class EventStore:
 def start_aggregate_once(
     store: EventStore,
     aggregate_id: str,
-    event: DomainEvent,
+    event: DomainEvent | Sequence[DomainEvent],
     cause: EventEnvelope,
     inline: InlineProjection,
 ) -> bool:
-    """Append the first event of an aggregate that one event causes, at most once.
+    """Append the first events of an aggregate that one event causes, at most once.
 
-    Return False when an earlier delivery of `cause` already appended it, so a
-    replayed event starts nothing twice.
+    Return False when an earlier delivery of `cause` already appended them, so
+    a replayed event starts nothing twice.
     """
-    envelope = wrap(
-        event,
-        aggregate_id=aggregate_id,
-        aggregate_version=1,
-        actor=None,
-        occurred_at=dt.datetime.now(dt.UTC),
-        correlation_id=cause.correlation_id,
-        causation_id=cause.event_id,
-    )
+    events = [event] if isinstance(event, DomainEvent) else list(event)
+    now = dt.datetime.now(dt.UTC)
+    envelopes = [
+        wrap(
+            item,
+            aggregate_id=aggregate_id,
+            aggregate_version=number,
+            actor=None,
+            occurred_at=now,
+            correlation_id=cause.correlation_id,
+            causation_id=cause.event_id,
+        )
+        for number, item in enumerate(events, start=1)
+    ]
     try:
-        store.append(aggregate_id, 0, [envelope], inline)
+        store.append(aggregate_id, 0, envelopes, inline)
     except ConcurrencyError:
         return False
     return True

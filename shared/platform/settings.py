@@ -12,10 +12,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
+MEBIBYTE = 1024 * 1024
+DEFAULT_UPLOAD_MAX_BYTES = {
+    "agreement_scan": 10 * MEBIBYTE,
+    "insurance": 5 * MEBIBYTE,
+    "report": 20 * MEBIBYTE,
+    "certificate": 5 * MEBIBYTE,
+}
 
 
 class Settings(BaseSettings):
@@ -64,6 +71,20 @@ class Settings(BaseSettings):
     smtp_retry_seconds: float = Field(
         5, gt=0, description="Wait before the first retry of a failed email; doubles."
     )
+    forms_folders: list[Path] = Field(
+        default_factory=list,
+        description="Folders of the school's own evaluation forms (JSON), read "
+        "after the shipped ones.",
+    )
+    evaluation_link_days: int = Field(
+        180, ge=1, description="Days the supervisor's evaluation link works."
+    )
+    report_opens_months_before_end: int = Field(
+        1, ge=0, description="Months before the end date the report deposit opens."
+    )
+    report_closes_months_after_end: int = Field(
+        3, ge=0, description="Months after the end date the report deposit closes."
+    )
     reminder_days: int = Field(
         3, ge=1, description="Days without action before a company or tutor reminder."
     )
@@ -76,7 +97,42 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body the gateway accepts."
     )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="Address of an S3-compatible object store, for example "
+        "http://127.0.0.1:9000 for MinIO; unset for Amazon S3.",
+    )
+    s3_bucket: str | None = Field(
+        None,
+        description="Bucket of stored files, created at start if missing. When "
+        "unset, files are kept in data_dir/files.",
+    )
+    s3_access_key: str | None = Field(
+        None, description="S3 access key; unset for boto3's default credentials."
+    )
+    s3_secret_key: SecretStr | None = Field(None, description="S3 secret key.")
+    s3_region: str = Field("us-east-1", description="Region of the S3 bucket.")
+    upload_max_bytes: dict[str, PositiveInt] = Field(
+        default_factory=lambda: dict(DEFAULT_UPLOAD_MAX_BYTES),
+        description="Largest uploaded file of each kind, in bytes (JSON, for "
+        'example {"report": 20971520}); kinds left out keep their default.',
+    )
+    school_logo: Path | None = Field(
+        Path(__file__).resolve().parents[2] / "seed" / "logo.png",
+        description="PNG or JPEG logo at the top of the PDFs; empty for none.",
+    )
     seed_file: Path = Path(__file__).resolve().parents[2] / "seed" / "demo.json"
+
+    @field_validator("upload_max_bytes", mode="after")
+    @classmethod
+    def _keep_default_upload_limits(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(DEFAULT_UPLOAD_MAX_BYTES))
+        if unknown:
+            raise ValueError(
+                f"CAMPUS_UPLOAD_MAX_BYTES names unknown upload kinds "
+                f"{', '.join(unknown)}: use {', '.join(DEFAULT_UPLOAD_MAX_BYTES)}"
+            )
+        return {**DEFAULT_UPLOAD_MAX_BYTES, **value}
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

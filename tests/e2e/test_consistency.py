@@ -99,7 +99,7 @@ def test_projections_rebuilt_equal_live(campus: RunningCampus) -> None:
         "the agreement",
     )
     live = _settled_snapshot(campus)
-    for table in ("mission_view", "mission_contacts", "agreements", "report_deposits"):
+    for table in ("mission_view", "mission_contacts", "agreements", "evaluation_view"):
         assert live[table], f"the read model {table} is empty"
 
     counts = json.loads(campus.run_command("rebuild", "all"))

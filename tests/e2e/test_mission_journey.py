@@ -135,8 +135,10 @@ def test_evaluations_scheduled_after_approval(campus: RunningCampus) -> None:
 
     def report_scheduled() -> dict[str, str] | None:
         response = journey.student.get(f"/missions/{journey.mission_id}/evaluations")
+        if response.status_code != 200:
+            return None
         report: dict[str, str] = response.json()["report"]
-        return report if report["status"] == "scheduled" else None
+        return report if report["status"] == "not_open" else None
 
     report = wait_for(report_scheduled, "the report deposit to be scheduled")
     assert report["opens_on"] == "2027-06-30"
