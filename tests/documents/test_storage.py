@@ -7,22 +7,17 @@ that boto3 speaks real HTTP without leaving this machine.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from services.documents.storage import FileStorage, S3Storage, Storage, open_storage
 from shared.platform.errors import InvalidFieldError
 from shared.platform.settings import Settings
-from tests.harness.processes import free_port
+from tests.harness.s3 import MotoServer
 
-MOTO_SERVER = Path(sys.executable).parent / "moto_server"
 CONTENT = bytes(range(256)) * 40
 UNSAFE_IDS = ["../escape", "a/b", "a\\b", "", "dots.pdf", "x" * 65, "é"]
 
@@ -30,36 +25,9 @@ UNSAFE_IDS = ["../escape", "a/b", "a\\b", "", "dots.pdf", "x" * 65, "é"]
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
     """Start moto's S3 server on a free loopback port, and stop it afterwards."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_answering(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"moto_server did not answer at {url} within 30 s")
+    server = MotoServer()
+    yield server.url
+    server.stop()
 
 
 def s3_settings(moto_url: str, data_dir: Path, **overrides: str) -> Settings:

@@ -27,6 +27,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.harness.campus import Email, run_runner
 from tests.harness.processes import ROOT, free_port, start_process, wait_until_up
+from tests.harness.s3 import MotoServer
 from tests.harness.seed import write_test_seed
 
 SERVICES = ("missions", "documents", "notifications", "evaluations")
@@ -116,6 +117,7 @@ class DistributedCampus:
         self.work_dir = work_dir
         self.run_id = f"r{secrets.token_hex(4)}"
         self._processes: list[subprocess.Popen[bytes]] = []
+        self._s3: MotoServer | None = None
         self._mail = MailCatcher()
         self._smtp: Controller | None = None
         try:
@@ -134,6 +136,8 @@ class DistributedCampus:
         database_url = run_postgres_script("url", f"{self.run_id}_{{service}}").strip()
         self._smtp = Controller(self._mail, hostname="127.0.0.1", port=free_port())
         self._smtp.start()
+        # Files go to an S3-compatible bucket, as in production.
+        self._s3 = MotoServer()
 
         service_ports = {name: free_port() for name in SERVICES}
         gateway_port = free_port()
@@ -154,6 +158,10 @@ class DistributedCampus:
             "CAMPUS_SERVICE_URLS": json.dumps(service_urls),
             "CAMPUS_SEED_FILE": str(write_test_seed(self.work_dir)),
             "CAMPUS_SMTP_RETRY_SECONDS": "0.5",
+            "CAMPUS_S3_ENDPOINT_URL": self._s3.url,
+            "CAMPUS_S3_BUCKET": f"campus-{self.run_id}",
+            "CAMPUS_S3_ACCESS_KEY": "campus-test",
+            "CAMPUS_S3_SECRET_KEY": "campus-test-secret",
         }
         self.env = {**env, "CAMPUS_DATA_DIR": str(self.work_dir / "commands")}
         health_urls = {name: f"{service_urls[name]}/health/ready" for name in SERVICES}
@@ -203,6 +211,9 @@ class DistributedCampus:
         """Stop the processes and the SMTP server, keeping the databases and topics."""
         stop_processes(self._processes)
         self._processes = []
+        if self._s3 is not None:
+            self._s3.stop()
+            self._s3 = None
         if self._smtp is not None:
             self._smtp.stop()
             self._smtp = None
