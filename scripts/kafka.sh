@@ -4,6 +4,7 @@
 #   scripts/kafka.sh start   fetch the jars once, format storage, start, wait
 #   scripts/kafka.sh stop    stop the broker by its recorded process id
 #   scripts/kafka.sh status  exit 0 when the broker accepts connections
+#   scripts/kafka.sh console-consumer ARGS  Kafka's console consumer
 #
 # KAFKA_PORT (default 9092), KAFKA_CONTROLLER_PORT (default 9093) and
 # KAFKA_DATA_DIR (default .run/kafka) choose where it runs.
@@ -11,7 +12,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 version=4.4.0
-cache=${CAMPUS_CACHE:-$HOME/.cache/campus}/kafka-$version
+# The cache folder is named after the POM's checksum, so a changed dependency
+# list fetches again.
+pom_sum=$(sha256sum "$here/kafka/pom.xml" | cut -c1-12)
+cache=${CAMPUS_CACHE:-$HOME/.cache/campus}/kafka-$version-$pom_sum
 port=${KAFKA_PORT:-9092}
 controller_port=${KAFKA_CONTROLLER_PORT:-9093}
 data_dir=${KAFKA_DATA_DIR:-$here/../.run/kafka}
@@ -94,5 +98,14 @@ case "${1:-}" in
   stop) stop ;;
   status) accepts_connections ;;
   fetch) fetch_jars ;;
-  *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
+  console-consumer)
+    # Kafka's own console consumer, from the same jars: the rest of the
+    # arguments go to it, for example --topic T --from-beginning.
+    shift
+    fetch_jars
+    exec java -Xmx256m "-Dlog4j2.configurationFile=$here/kafka/log4j2.properties" \
+      "-Dkafka.logs.dir=${TMPDIR:-/tmp}" -cp "$cache/libs/*" \
+      org.apache.kafka.tools.consumer.ConsoleConsumer \
+      --bootstrap-server "127.0.0.1:$port" "$@" ;;
+  *) echo "usage: $0 start|stop|status|fetch|console-consumer ARGS" >&2; exit 2 ;;
 esac

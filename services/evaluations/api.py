@@ -180,7 +180,9 @@ def _company_view(request: Request, file: EvaluationFile) -> dict[str, Any]:
     return {
         "mission_id": file.mission_id,
         "student_name": file.student_name,
+        "supervisor_email": file.supervisor_email,
         "company_evaluation": view["company_evaluation"],
+        "certificate_file_id": file.certificate_file_id,
     }
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile
 from services.gateway.api import UpstreamError, visible_mission
 from services.gateway.clients import ServiceClients, relay_response
 from services.gateway.session import require_signed_in
+from shared.platform.actors import Actor
 from shared.platform.errors import ForbiddenError
 
 router = APIRouter(prefix="/api/v1")
@@ -173,6 +174,40 @@ async def save_company_evaluation(request: Request, token: str) -> Response:
 @router.post("/company/evaluation/{token}/submit", response_model=None)
 async def submit_company_evaluation(request: Request, token: str) -> Response:
     return await _company(request, "POST", token, "/submit")
+
+
+@router.post(
+    "/company/evaluation/{token}/certificate", status_code=201, response_model=None
+)
+async def company_certificate(
+    request: Request, token: str, file: ReportFile
+) -> Response:
+    """Upload the end-of-internship certificate through the supervisor's link."""
+    clients = _clients(request)
+    linked = await clients.request(
+        "evaluations", "GET", f"/internal/company-evaluation/{token}", None
+    )
+    if linked.status_code != 200:
+        return relay_response(linked)
+    view = linked.json()
+    supervisor = Actor(
+        email=view["supervisor_email"] or "company", name="company", role="company"
+    )
+    limit = request.app.state.settings.upload_max_bytes["certificate"]
+    content = await file.read(limit + 1)
+    upload = (
+        file.filename or "certificate",
+        content,
+        file.content_type or "application/octet-stream",
+    )
+    response = await clients.request(
+        "documents",
+        "POST",
+        f"/internal/missions/{view['mission_id']}/files/certificate",
+        supervisor,
+        files={"file": upload},
+    )
+    return relay_response(response)
 
 
 # The career service's overview of reports and evaluations.

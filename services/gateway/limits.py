@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Routes that receive an uploaded file, by the end of their path under
 # /api/v1/missions/.
 UPLOAD_PATH_SUFFIXES = ("/convention/scan", "/insurance", "/certificate", "/report")
+UPLOAD_PATH_PREFIXES = ("/api/v1/missions/", "/api/v1/company/evaluation/")
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
@@ -45,7 +46,9 @@ class BodySizeLimit:
         self.upload_max_bytes = upload_max_bytes
 
     def limit_for(self, path: str) -> int:
-        if path.startswith("/api/v1/missions/") and path.endswith(UPLOAD_PATH_SUFFIXES):
+        if path.startswith(UPLOAD_PATH_PREFIXES) and path.endswith(
+            UPLOAD_PATH_SUFFIXES
+        ):
             return self.upload_max_bytes
         return self.max_bytes
 

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from shared.platform.errors import ForbiddenError, NotAuthenticatedError
 
 ACTOR_HEADER = "X-Campus-Actor"
-Role = Literal["student", "tutor", "career_service", "admin"]
+# "company" is the supervisor acting through an emailed link, never a sign-in.
+Role = Literal["student", "tutor", "career_service", "admin", "company"]
 
 
 class Actor(BaseModel):

@@ -6,8 +6,10 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from pypdf import PdfWriter
 
 from tests.e2e.journey import (
@@ -79,31 +81,89 @@ def _upload_report(journey: Journey, title: str) -> Any:
     )
 
 
-def test_long_internship_post_approval_life(
-    campus: RunningCampus, move_clock: Move
+@dataclass(frozen=True)
+class Internship:
+    program: str
+    dates: dict[str, str]
+    form: str
+    opens_on: str
+    closes_on: str
+
+
+# The deposit opens one month before the end date and closes three months after.
+LONG = Internship(
+    "mge-1-2026", FRANCE, "self_evaluation_long", "2027-06-30", "2027-10-30"
+)
+SHORT = Internship(
+    "decouverte-1-2026",
+    SHORT_DATES,
+    "self_evaluation_short",
+    "2027-06-23",
+    "2027-10-23",
+)
+
+
+@pytest.mark.parametrize("internship", [LONG, SHORT], ids=["long", "short"])
+def test_post_approval_life(
+    campus: RunningCampus, move_clock: Move, internship: Internship
 ) -> None:
-    journey = _approved(campus, FRANCE, "mge-1-2026")
+    journey = _approved(campus, internship.dates, internship.program)
     mission_id, student = journey.mission_id, journey.student
     tutor_email = journey.mission()["tutor"]["email"]
     tutor = User(campus, tutor_email)
     file = _file(journey)
     assert file is not None
-    assert file["self_evaluation"]["form_id"] == "self_evaluation_long"
-    assert file["report"]["opens_on"] == "2027-06-30"
+    assert file["self_evaluation"]["form_id"] == internship.form
+    assert file["report"]["opens_on"] == internship.opens_on
+    assert file["report"]["closes_on"] == internship.closes_on
 
     early = _upload_report(journey, "trop-tot")
     assert early.status_code == 409
     assert early.json()["code"] == "deposit_closed"
 
-    move_clock(_morning("2027-06-30"))
+    move_clock(_morning(internship.opens_on))
     wait_for_email(
         campus, student.email, "dépôt de votre rapport de stage est ouvert", mission_id
     )
+    _refused_then_approved(campus, journey, tutor)
+
+    for kind in ("self_evaluation", "synthesis"):
+        _fill_form(journey, kind)
+
+    token = _company_evaluates(campus, journey, tutor)
+    certificate = User(campus).post(
+        f"/company/evaluation/{token}/certificate",
+        files={"file": ("attestation.pdf", _pdf("attestation"), "application/pdf")},
+    )
+    assert certificate.status_code == 201, certificate.text
+    assert certificate.json()["uploaded_by"]["role"] == "company"
+    wait_for(
+        lambda: (_file(journey) or {}).get("certificate_file_id"), "the certificate"
+    )
+
+    closes = dt.date.fromisoformat(internship.closes_on)
+    move_clock(_morning((closes + dt.timedelta(days=1)).isoformat()))
+    late = _upload_report(journey, "apres-fermeture")
+    assert late.status_code == 409
+    assert late.json()["code"] == "deposit_closed"
+    closed = _file(journey)
+    assert closed is not None
+    assert closed["report"]["status"] == "approved"
+    assert [v["status"] for v in closed["report"]["versions"]] == [
+        "refused",
+        "approved",
+    ]
+
+
+def _refused_then_approved(
+    campus: RunningCampus, journey: Journey, tutor: User
+) -> None:
+    mission_id, student = journey.mission_id, journey.student
     first = _upload_report(journey, "version-1")
     assert first.status_code == 201, first.text
-    wait_for_email(campus, tutor_email, "Rapport de stage déposé", mission_id)
+    wait_for_email(campus, tutor.email, "Rapport de stage déposé", mission_id)
 
-    other_tutor = User(campus, next(t for t in TUTORS if t != tutor_email))
+    other_tutor = User(campus, next(t for t in TUTORS if t != tutor.email))
     stranger = other_tutor.post(f"/missions/{mission_id}/report/approve", json={})
     assert stranger.status_code == 404
     refused = tutor.post(
@@ -126,13 +186,12 @@ def test_long_internship_post_approval_life(
     assert "Très bon travail." in email["text"]
     versions = approved.json()["report"]["versions"]
     assert [v["status"] for v in versions] == ["refused", "approved"]
-    assert approved.json()["report"]["status"] == "approved"
     listed = student.get(f"/missions/{mission_id}/files").json()
     assert len([f for f in listed if f["kind"] == "report"]) == 2
 
-    for kind in ("self_evaluation", "synthesis"):
-        _fill_form(journey, kind)
 
+def _company_evaluates(campus: RunningCampus, journey: Journey, tutor: User) -> str:
+    """Fill in the company evaluation from the emailed link; return its token."""
     invitation = wait_for_email(campus, journey.supervisor_email, "Évaluation du stage")
     token = _evaluation_token(invitation["text"])
     form = User(campus).get(f"/company/evaluation/{token}")
@@ -143,19 +202,13 @@ def test_long_internship_post_approval_life(
         f"/company/evaluation/{token}/submit", json={"answers": answers}
     )
     assert submitted.status_code == 200, submitted.text
-    wait_for_email(campus, student.email, "a évalué le stage", mission_id)
-    seen_by_tutor = tutor.get(f"/missions/{mission_id}/evaluations").json()
+    wait_for_email(
+        campus, journey.student.email, "a évalué le stage", journey.mission_id
+    )
+    seen_by_tutor = tutor.get(f"/missions/{journey.mission_id}/evaluations").json()
     assert seen_by_tutor["company_evaluation"]["status"] == "submitted"
     assert seen_by_tutor["company_evaluation"]["answers"]
-
-    certificate = student.post(
-        f"/missions/{mission_id}/certificate",
-        files={"file": ("attestation.pdf", _pdf("attestation"), "application/pdf")},
-    )
-    assert certificate.status_code == 201, certificate.text
-    wait_for(
-        lambda: (_file(journey) or {}).get("certificate_file_id"), "the certificate"
-    )
+    return token
 
 
 def _fill_form(journey: Journey, kind: str) -> None:

@@ -117,6 +117,9 @@ class DistributedCampus:
         self.work_dir = work_dir
         self.run_id = f"r{secrets.token_hex(4)}"
         self._processes: list[subprocess.Popen[bytes]] = []
+        self._launched: dict[
+            str, tuple[list[str], dict[str, str], subprocess.Popen[bytes]]
+        ] = {}
         self._s3: MotoServer | None = None
         self._mail = MailCatcher()
         self._smtp: Controller | None = None
@@ -179,6 +182,7 @@ class DistributedCampus:
         # mostly spent connecting to Kafka, overlap.
         for name, process in zip(health_urls, self._processes, strict=True):
             wait_until_up(health_urls[name], process, self._log_path(name))
+        self.health_urls = health_urls
 
     def _log_path(self, name: str) -> Path:
         return self.work_dir / f"{name}.log"
@@ -187,7 +191,23 @@ class DistributedCampus:
         data_dir = self.work_dir / name
         data_dir.mkdir(parents=True, exist_ok=True)
         env = {**env, "CAMPUS_DATA_DIR": str(data_dir)}
-        self._processes.append(start_process(args, env, self._log_path(name)))
+        process = start_process(args, env, self._log_path(name))
+        self._processes.append(process)
+        self._launched[name] = (args, env, process)
+
+    def restart(self, name: str, health_url: str) -> None:
+        """Stop one process with SIGTERM and start it again with the same settings."""
+        args, env, process = self._launched[name]
+        stop_processes([process])
+        log_path = self.work_dir / f"{name}.restarted.log"
+        started = start_process(args, env, log_path)
+        self._processes[self._processes.index(process)] = started
+        self._launched[name] = (args, env, started)
+        wait_until_up(health_url, started, log_path)
+
+    @property
+    def kafka_namespace(self) -> str:
+        return self.run_id
 
     def mailbox(self) -> list[Email]:
         return self._mail.newest_first()
