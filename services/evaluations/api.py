@@ -40,7 +40,17 @@ class Reopen(BaseModel):
     until: IsoDate
 
 
-Answers = Annotated[dict[str, Any], Body(embed=True)]
+Answers = Annotated[
+    dict[str, Any], Body(embed=True, description="Answers by question id.")
+]
+SubmittedAnswers = Annotated[
+    dict[str, Any],
+    Body(
+        embed=True,
+        default_factory=dict,
+        description="Answers by question id; none submits the saved draft.",
+    ),
+]
 
 
 def _commands(request: Request) -> EvaluationCommands:
@@ -62,9 +72,8 @@ def read_file(request: Request, actor: CurrentActor, mission_id: str) -> dict[st
 def deposit_state(
     request: Request, actor: CurrentActor, mission_id: str
 ) -> dict[str, Any]:
-    """Refuse with 409 when the deposit is closed, so no file is stored for nothing."""
-    commands = _commands(request)
-    commands.check_deposit_open(commands.load(mission_id))
+    """Refuse with 409 a report that would not be accepted, before it is stored."""
+    _commands(request).check_report_accepted(actor, mission_id)
     return {"open": True}
 
 
@@ -120,7 +129,7 @@ def submit_form(
     actor: CurrentActor,
     mission_id: str,
     kind: str,
-    answers: Answers,
+    answers: SubmittedAnswers,
 ) -> dict[str, Any]:
     file = _commands(request).fill_form(actor, mission_id, kind, answers, True)
     return _view(request, file)
@@ -165,7 +174,7 @@ def save_company_evaluation(
 
 @router.post("/company-evaluation/{token}/submit")
 def submit_company_evaluation(
-    request: Request, token: str, answers: Answers
+    request: Request, token: str, answers: SubmittedAnswers
 ) -> dict[str, Any]:
     mission_id = _linked_mission(request, token)
     file = _commands(request).fill_form(
@@ -177,6 +186,10 @@ def submit_company_evaluation(
 def _company_view(request: Request, file: EvaluationFile) -> dict[str, Any]:
     """Keep the company's own form only, not the student's report or forms."""
     view = _view(request, file)
+    # The supervisor sees their own draft, which the student and tutor do not.
+    own = file.forms.get("company_evaluation")
+    if view["company_evaluation"] is not None and own is not None:
+        view["company_evaluation"]["answers"] = own.answers
     return {
         "mission_id": file.mission_id,
         "student_name": file.student_name,

@@ -143,9 +143,8 @@ class EvaluationCommands:
 
     # The report
 
-    def submit_report(
-        self, actor: Actor, mission_id: str, file_id: str, sha256: str
-    ) -> EvaluationFile:
+    def check_report_accepted(self, actor: Actor, mission_id: str) -> EvaluationFile:
+        """Raise unless this student may deposit a report version now."""
         file = self._students_file(actor, mission_id)
         self.check_deposit_open(file)
         if file.report_under_review:
@@ -158,6 +157,12 @@ class EvaluationCommands:
             raise ConflictError(
                 "the report is already approved", code="report_already_approved"
             )
+        return file
+
+    def submit_report(
+        self, actor: Actor, mission_id: str, file_id: str, sha256: str
+    ) -> EvaluationFile:
+        file = self.check_report_accepted(actor, mission_id)
         submitted = ev.ReportSubmitted(
             mission_id=mission_id,
             version=len(file.reports) + 1,
@@ -212,6 +217,11 @@ class EvaluationCommands:
             raise InvalidFieldError(
                 f"give a date after today ({self.today()})", field="until"
             )
+        latest = self.today() + dt.timedelta(days=365)
+        if until > latest:
+            raise InvalidFieldError(
+                f"reopen the deposit for at most a year, until {latest}", field="until"
+            )
         reopened = ev.DepositReopened(mission_id=mission_id, until=until)
         return self._append(file, actor.email, [reopened])
 
@@ -237,6 +247,8 @@ class EvaluationCommands:
                 "this form was submitted and is read-only", code="form_submitted"
             )
         definition = self.catalogue.get(state.form_id, state.version)
+        if submit and not answers:
+            answers = state.answers  # submit the saved draft as it stands
         try:
             cleaned = validate_answers(definition, answers, draft=not submit)
         except FormAnswerError as error:

@@ -7,8 +7,6 @@ which checks and keeps the PDF, then to the evaluations service as a version.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
@@ -17,6 +15,7 @@ from services.gateway.api import UpstreamError, visible_mission
 from services.gateway.clients import ServiceClients, relay_response
 from services.gateway.session import require_signed_in
 from shared.platform.actors import Actor
+from shared.platform.csvexport import to_csv
 from shared.platform.errors import ForbiddenError
 
 router = APIRouter(prefix="/api/v1")
@@ -69,6 +68,8 @@ async def upload_report(
     )
     if stored.status_code != 201:
         return relay_response(stored)
+    # NOTE: two uploads racing past the check above both store their file; the
+    # one whose version is refused stays listed among the mission's files.
     metadata = stored.json()
     version = await clients.request(
         "evaluations",
@@ -252,13 +253,8 @@ async def overview(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/evaluations/export.csv", response_class=Response)
 async def overview_csv(request: Request) -> Response:
-    output = io.StringIO()
-    writer = csv.DictWriter(output, fieldnames=OVERVIEW_COLUMNS)
-    writer.writeheader()
-    for row in await _overview(request):
-        writer.writerow(row)
     return Response(
-        output.getvalue(),
+        to_csv(OVERVIEW_COLUMNS, await _overview(request)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="evaluations.csv"'},
     )

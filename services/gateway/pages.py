@@ -161,6 +161,79 @@ async def company_form(request: Request, token: str) -> Response:
     return _render(request, "company_done.html", mission=validated.json())
 
 
+async def _evaluation_page(
+    request: Request, token: str, lang: str, error: str | None = None, status: int = 200
+) -> Response:
+    response = await _clients(request).request(
+        "evaluations", "GET", f"/internal/company-evaluation/{token}", None
+    )
+    if response.status_code != 200:
+        message = response.json()["message"]
+        return _render(
+            request, "error.html", status_code=response.status_code, message=message
+        )
+    return _render(
+        request,
+        "company_evaluation.html",
+        status_code=status,
+        evaluation=response.json(),
+        token=token,
+        lang=lang,
+        error=error,
+    )
+
+
+def _language(value: str | None) -> str:
+    return value if value in ("fr", "en") else "fr"
+
+
+@router.get("/company/evaluation/{token}")
+async def company_evaluation_page(
+    request: Request, token: str, lang: str | None = None
+) -> Response:
+    return await _evaluation_page(request, token, _language(lang))
+
+
+@router.post("/company/evaluation/{token}")
+async def company_evaluation_form(
+    request: Request, token: str, lang: str | None = None
+) -> Response:
+    """Save or send the supervisor's evaluation from the page's form."""
+    form = await request.form()
+    linked = await _clients(request).request(
+        "evaluations", "GET", f"/internal/company-evaluation/{token}", None
+    )
+    if linked.status_code != 200:
+        return await _evaluation_page(request, token, _language(lang))
+    definition = linked.json()["company_evaluation"]["definition"]
+    answers: dict[str, object] = {}
+    for question in definition["questions"]:
+        values = [
+            value
+            for value in form.getlist(f"q.{question['id']}")
+            if isinstance(value, str) and value.strip()
+        ]
+        if question["type"] == "multiple_choice":
+            answers[question["id"]] = values
+        elif values:
+            answers[question["id"]] = values[0]
+    submit = form.get("action") == "submit"
+    method, suffix = ("POST", "/submit") if submit else ("PUT", "")
+    saved = await _clients(request).request(
+        "evaluations",
+        method,
+        f"/internal/company-evaluation/{token}{suffix}",
+        None,
+        json={"answers": answers},
+    )
+    language = _language(lang)
+    if saved.status_code != 200:
+        return await _evaluation_page(
+            request, token, language, saved.json()["message"], 422
+        )
+    return await _evaluation_page(request, token, language)
+
+
 @router.get("/mailbox")
 async def mailbox_page(request: Request) -> Response:
     response = await _clients(request).request(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -16,6 +14,7 @@ from shared.events.fields import CountryCode, IsoDate
 from shared.events.fields import Message as MessageText
 from shared.events.sections import SECTION_MODELS
 from shared.platform.actors import CurrentActor, require_role
+from shared.platform.csvexport import to_csv
 from shared.platform.links import LinkUsedError, read_link
 
 router = APIRouter(prefix="/api/v1")
@@ -143,13 +142,9 @@ def export_missions(
     """Export the filtered missions as CSV, one row each, for the career service."""
     require_role(actor, "career_service", "admin")
     missions = request.app.state.queries.visible_missions(actor, status, program_id)
-    output = io.StringIO()
-    writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for mission in missions:
-        writer.writerow(_export_row(_present(request, mission)))
+    rows = (_export_row(_present(request, mission)) for mission in missions)
     return Response(
-        output.getvalue(),
+        to_csv(EXPORT_COLUMNS, rows),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="missions.csv"'},
     )

@@ -8,6 +8,8 @@ from services.missions.application import MissionCommands
 from services.missions.figures import FigureCalculator
 from services.missions.programs import Program
 from services.missions.queries import MissionQueries
+from shared.platform.clock import AdjustableClock, Clock, SystemClock
+from shared.platform.devclock import router as dev_clock_router
 from shared.platform.eventlog import EventLog
 from shared.platform.runtime import ServiceRuntime
 from shared.platform.service import load_seed, open_store, relay_for, service_app
@@ -30,9 +32,12 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         store.database, programs, settings.allowance_hourly_rates
     )
     app.state.figures = figures
+    clock: Clock = AdjustableClock() if settings.dev_login_enabled else SystemClock()
+    app.state.clock = clock
     app.state.commands = MissionCommands(
-        store, programs, figures, on_append=relay.notify
+        store, programs, figures, on_append=relay.notify, clock=clock.now
     )
+    app.include_router(dev_clock_router)
     app.state.queries = MissionQueries(store.database)
     app.include_router(router)
     return ServiceRuntime(

@@ -211,10 +211,20 @@ class MissionCommands:
     ) -> Mission:
         mission = self._own(actor, mission_id)
         self._expect_status(mission, "draft", "derogation_pending")
-        saved = ev.SectionSaved(
-            section=name, fields=parse_section(name, fields), by="student"
-        )
+        parsed = parse_section(name, fields)
+        self._check_section(mission, name, parsed)
+        saved = ev.SectionSaved(section=name, fields=parsed, by="student")
         return self._append(mission, actor.email, [saved])
+
+    def _check_section(
+        self, mission: Mission, name: str, parsed: dict[str, Any]
+    ) -> None:
+        """Check the merged section, and a schedule against the mission's dates."""
+        check_merged(mission, name, parsed)
+        if name == "terms":
+            sections = {**mission.sections}
+            sections["terms"] = {**sections.get("terms", {}), **parsed}
+            self.figures.figures(mission.model_copy(update={"sections": sections}))
 
     def submit(self, actor: Actor, mission_id: str) -> Mission:
         mission = self._own(actor, mission_id)
@@ -322,18 +332,30 @@ class MissionCommands:
         mission = self.load(mission_id)
         self._expect_status(mission, *_NOT_CANCELLED)
         parsed = parse_section("supervisor", fields)
-        merged = {**mission.sections.get("supervisor", {}), **parsed}
+        current = mission.sections.get("supervisor", {})
+        merged = {**current, **parsed}
+        if merged == current:
+            return mission
+        for field in REQUIRED_ON_VALIDATION["supervisor"]:
+            if current.get(field) and not merged.get(field):
+                raise InvalidFieldError(
+                    f"supervisor.{field} cannot be cleared; give the new value",
+                    field=f"supervisor.{field}",
+                )
         if not merged.get("email"):
             raise InvalidFieldError(
                 "supervisor.email is required", field="supervisor.email"
             )
-        at_company = mission.status == "sent_to_company"
+        # Only a new address gets new links; other details change in place.
+        email_changed = merged["email"] != current.get("email")
+        at_company = mission.status == "sent_to_company" and email_changed
         changed = ev.SupervisorChanged(
             fields=parsed,
             supervisor_email=merged["email"],
             company_round=mission.company_round + (1 if at_company else 0),
-            supervisor_round=mission.supervisor_round + 1,
+            supervisor_round=mission.supervisor_round + (1 if email_changed else 0),
             status=mission.status,
+            email_changed=email_changed,
         )
         return self._append(mission, actor.email, [changed])
 
@@ -419,9 +441,9 @@ class MissionCommands:
                 f"it can change {', '.join(COMPANY_SECTIONS)}",
                 field="section",
             )
-        saved = ev.SectionSaved(
-            section=name, fields=parse_section(name, fields), by="company"
-        )
+        parsed = parse_section(name, fields)
+        self._check_section(mission, name, parsed)
+        saved = ev.SectionSaved(section=name, fields=parsed, by="company")
         return self._append(mission, None, [saved])
 
     def company_validate(self, mission: Mission) -> Mission:
@@ -446,6 +468,17 @@ def can_see(actor: Actor, mission: Mission) -> bool:
     if actor.role == "tutor":
         return mission.tutor_email == actor.email
     return mission.student_email == actor.email
+
+
+def check_merged(mission: Mission, name: str, fields: dict[str, Any]) -> None:
+    """Validate a section as it will be once these fields are merged into it.
+
+    A section is saved a few fields at a time, so rules across fields (hours
+    a day, overlapping periods) are checked on the merged whole.
+    """
+    merged = {**mission.sections.get(name, {}), **fields}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    parse_section(name, merged)
 
 
 def parse_section(name: str, fields: dict[str, Any]) -> dict[str, Any]:

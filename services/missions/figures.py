@@ -188,9 +188,13 @@ class FigureCalculator:
         return {name: _json(getattr(presence, name)) for name in FIGURE_NAMES}
 
     def check(self, mission: Mission, allowance_needed: bool) -> None:
-        """Refuse a sheet above the cap or with an allowance under the minimum."""
+        """Refuse a sheet above the cap or with an allowance under the minimum.
+
+        These are French rules, so they bind internships in France only; an
+        internship abroad still shows its figures.
+        """
         presence = self.figures(mission)
-        if presence is None:
+        if presence is None or mission.location != "france":
             return
         if presence.over_cap:
             raise InvalidFieldError(
@@ -227,8 +231,11 @@ class FigureCalculator:
 
     @staticmethod
     def _within_weekly_limit(mission: Mission, other: Mission) -> bool:
-        mine = schedule_of(mission.sections.get("terms", {}))
-        theirs = schedule_of(other.sections.get("terms", {}))
+        try:
+            mine = schedule_of(mission.sections.get("terms", {}))
+            theirs = schedule_of(other.sections.get("terms", {}))
+        except (ValidationError, ValueError):
+            return False
         if mine is None or theirs is None:
             return False
         assert mission.start_date is not None and other.start_date is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from services.notifications.rules import (
@@ -37,8 +38,13 @@ NEEDED_WHILE: dict[str, set[str]] = {
 }
 
 
-def still_needed(job: dict[str, Any], contacts: dict[str, Any]) -> bool:
+def still_needed(
+    job: dict[str, Any], contacts: dict[str, Any], now: dt.datetime
+) -> bool:
+    """Tell whether a due job's email still makes sense for the mission, now."""
     if contacts.get("status") not in NEEDED_WHILE.get(job["kind"], set()):
+        return False
+    if _past(job, contacts, now.date()):
         return False
     if job["kind"].startswith("company_") and not contacts.get("supervisor_email"):
         return False
@@ -48,6 +54,15 @@ def still_needed(job: dict[str, Any], contacts: dict[str, Any]) -> bool:
         company_round = str(job["detail"]).split("#", 1)[0]
         return company_round == str(contacts.get("company_round"))
     return True
+
+
+def _past(job: dict[str, Any], contacts: dict[str, Any], today: dt.date) -> bool:
+    """A warning about a date that has already passed (after a pause) is dropped."""
+    if job["kind"] == "lead_time_warning" and contacts.get("deadline"):
+        return today > dt.date.fromisoformat(contacts["deadline"])
+    if job["kind"] == "deposit_closing":
+        return today > dt.date.fromisoformat(str(job["detail"]))
+    return False
 
 
 def emails_for_job(
@@ -84,7 +99,8 @@ def emails_for_job(
             supervisor_round = int(contacts.get("supervisor_round", 1))
             claims = LinkClaims(mission_id, EVALUATION_PURPOSE, supervisor_round)
             token = sign_link(claims, settings.secret_key)
-            link = f"{base}/company/evaluation/{token}"
+            language = contacts.get("company_language", "fr")
+            link = f"{base}/company/evaluation/{token}?lang={language}"
             return [supervisor_email(contacts, job["kind"], link=link)]
         case "deposit_closing":
             closes_on = contacts.get("deposit_closes_on") or job["detail"]

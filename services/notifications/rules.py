@@ -78,7 +78,9 @@ def emails_for(
                     days=settings.company_link_days,
                 )
             ]
-        case "SupervisorChanged" if data["status"] == "sent_to_company":
+        case "SupervisorChanged" if data["status"] == "sent_to_company" and data.get(
+            "email_changed", True
+        ):
             token = sign_link(
                 LinkClaims(
                     envelope.aggregate_id, COMPANY_PURPOSE, data["company_round"]

@@ -91,6 +91,8 @@ def plan(
             return ["dates", "lead_time", "evaluation"], _dated_jobs(data, policy)
         case "DerogationRejected":
             return ["dates", "lead_time", "evaluation"], []
+        case "SupervisorChanged" if not data.get("email_changed", True):
+            return [], []
         case "SupervisorChanged" if data["status"] == SENT_TO_COMPANY:
             round_ = str(data["company_round"])
             reminders = _reminders(at, "company", "company", policy, round_)

@@ -48,7 +48,7 @@ class Scheduler:
             if job is None:
                 return 0
             contacts = contacts_projection.load(tx, job["mission_id"])
-            if not still_needed(job, contacts):
+            if not still_needed(job, contacts, self._clock.now()):
                 return 0
             for email in emails_for_job(job, contacts, self._settings):
                 outbox.queue(

@@ -137,3 +137,4 @@ class SupervisorChanged(MissionEvent):
     company_round: int
     supervisor_round: int
     status: str
+    email_changed: bool = True

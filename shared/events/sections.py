@@ -8,6 +8,7 @@ student must give before the sheet goes to the company, and
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
@@ -20,13 +21,23 @@ from pydantic import (
     Field,
     StrictBool,
     field_validator,
+    model_validator,
 )
 
 from shared.events.fields import CountryCode, IsoDate, LongText, ShortText
 
 # Decimals are stored in plain notation ("1000.00", never "1E+3").
 PlainDecimal = Annotated[Decimal, AfterValidator(lambda d: Decimal(format(d, "f")))]
-Euros = Annotated[Decimal, AfterValidator(lambda d: d.quantize(Decimal("0.01")))]
+
+
+def _euros(amount: Decimal) -> Decimal:
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError("give an amount in euros with at most 2 decimals")
+    return amount.quantize(Decimal("0.01"))
+
+
+Euros = Annotated[Decimal, AfterValidator(_euros)]
 Phone = Annotated[str, Field(min_length=4, max_length=30, pattern=r"^[0-9+ ().-]+$")]
 
 
@@ -100,6 +111,43 @@ Weekday = Literal[
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 
+MAX_DAILY_HOURS = Decimal(10)
+
+
+def _check_days(days: list[Weekday] | None) -> list[Weekday] | None:
+    if days is not None and len(set(days)) != len(days):
+        raise ValueError("each working day may appear once")
+    return days
+
+
+def _check_daily_hours(
+    weekly_hours: Decimal | None, days: list[Weekday] | None
+) -> None:
+    """Refuse a schedule above 10 hours a day, the legal maximum for an intern."""
+    if weekly_hours is None:
+        return
+    daily = weekly_hours / len(days or WEEKDAYS[:5])
+    if daily > MAX_DAILY_HOURS:
+        raise ValueError(
+            f"{weekly_hours} hours over {len(days or WEEKDAYS[:5])} days make "
+            f"{daily:.2f} hours a day, above the maximum of 10; add working days "
+            "or lower the weekly hours"
+        )
+
+
+def _check_ranges(ranges: list[Any], what: str) -> None:
+    ordered = sorted(ranges, key=lambda item: item.start)
+    for item in ordered:
+        if item.end < item.start:
+            raise ValueError(f"{what} {item.start} to {item.end} ends before it starts")
+    for earlier, later in itertools.pairwise(ordered):
+        if later.start <= earlier.end:
+            raise ValueError(
+                f"{what}s overlap: {earlier.start} to {earlier.end} and "
+                f"{later.start} to {later.end}"
+            )
+
+
 class Interruption(Section):
     start: IsoDate
     end: IsoDate
@@ -113,6 +161,13 @@ class SchedulePeriod(Section):
     working_days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS[:5]), min_length=1, max_length=7
     )
+
+    _unique_days = field_validator("working_days")(_check_days)
+
+    @model_validator(mode="after")
+    def _within_daily_maximum(self) -> SchedulePeriod:
+        _check_daily_hours(self.weekly_hours, self.working_days)
+        return self
 
 
 class TermsSection(Section):
@@ -144,6 +199,16 @@ class TermsSection(Section):
         default=None,
         description="True when the host country's public holidays are worked.",
     )
+
+    _unique_days = field_validator("working_days")(_check_days)
+
+    @model_validator(mode="after")
+    def _consistent_schedule(self) -> TermsSection:
+        _check_daily_hours(self.weekly_hours, self.working_days)
+        _check_ranges(self.periods or [], "period")
+        _check_ranges(self.interruptions or [], "interruption")
+        return self
+
     monthly_allowance: Euros | None = Field(
         default=None,
         ge=0,

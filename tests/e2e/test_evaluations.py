@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 from collections.abc import Callable
@@ -162,6 +163,11 @@ def _refused_then_approved(
     first = _upload_report(journey, "version-1")
     assert first.status_code == 201, first.text
     wait_for_email(campus, tutor.email, "Rapport de stage déposé", mission_id)
+    while_reviewed = _upload_report(journey, "trop-vite")
+    assert while_reviewed.status_code == 409
+    assert while_reviewed.json()["code"] == "report_under_review"
+    stored = student.get(f"/missions/{mission_id}/files").json()
+    assert len([f for f in stored if f["kind"] == "report"]) == 1
 
     other_tutor = User(campus, next(t for t in TUTORS if t != tutor.email))
     stranger = other_tutor.post(f"/missions/{mission_id}/report/approve", json={})
@@ -331,3 +337,35 @@ def test_overview_exported_as_csv(campus: RunningCampus) -> None:
     assert journey.mission_id in response.text
     assert response.text.splitlines()[0].startswith("mission_id,program_id,student")
     assert by_student.status_code == 403
+
+
+def test_supervisor_evaluates_through_page(
+    campus: RunningCampus, move_clock: Move
+) -> None:
+    journey = _approved(campus, FRANCE, "mge-1-2026")
+    move_clock(_morning("2027-06-30"))
+    invitation = wait_for_email(campus, journey.supervisor_email, "Évaluation du stage")
+    link = re.search(r"(/company/evaluation/[^\s]+)", invitation["text"])
+    assert link is not None
+    browser = User(campus)
+
+    page = browser.http.get(link.group(1))
+    definition = browser.get(
+        f"/company/evaluation/{_evaluation_token(invitation['text'])}"
+    ).json()["company_evaluation"]["definition"]
+    answers = _answers(definition)
+    form: dict[str, Any] = {"action": "submit"}
+    for question in definition["questions"]:
+        value = answers[question["id"]]
+        if question["type"] == "yes_no":
+            value = "yes"
+        form[f"q.{question['id']}"] = value
+    done = browser.http.post(link.group(1), data=form)
+
+    assert page.status_code == 200
+    assert definition["title"]["fr"] in html.unescape(page.text)
+    assert done.status_code == 200, done.text
+    assert "l'évaluation est enregistrée" in html.unescape(done.text)
+    file = _file(journey)
+    assert file is not None
+    assert file["company_evaluation"]["status"] == "submitted"

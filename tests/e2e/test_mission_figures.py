@@ -260,12 +260,11 @@ def test_period_outside_dates_named(campus: RunningCampus) -> None:
     terms = {
         "periods": [{"start": "2027-07-01", "end": "2027-07-15", "weekly_hours": 35}]
     }
-    journey.student.put(f"/missions/{journey.mission_id}/sections/terms", terms)
 
-    shown = journey.mission()
-    submitted = journey.student.post(f"/missions/{journey.mission_id}/submit")
+    saved = journey.student.put(f"/missions/{journey.mission_id}/sections/terms", terms)
 
-    assert shown["presence_hours"] is None
-    assert "periods" in shown["figures_error"]
-    assert submitted.status_code == 422
-    assert submitted.json()["field"] == "terms.periods"
+    assert saved.status_code == 422
+    assert saved.json()["field"] == "terms.periods"
+    assert "periods" in saved.json()["message"]
+    # June 2027 has 22 weekdays and no French public holiday: 154 hours.
+    assert journey.mission()["presence_hours"] == "154.00"
