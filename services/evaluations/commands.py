@@ -25,6 +25,7 @@ from shared.platform.errors import (
     NotFoundError,
 )
 from shared.platform.eventstore import EventStore, start_aggregate_once
+from shared.platform.observability import current_request_id
 
 
 class DepositClosedError(ConflictError):
@@ -73,6 +74,7 @@ class EvaluationCommands:
                 aggregate_version=file.version + number,
                 actor=actor,
                 occurred_at=now,
+                correlation_id=current_request_id(),
             )
             for number, event in enumerate(events, start=1)
         ]

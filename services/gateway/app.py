@@ -15,6 +15,7 @@ from services.gateway.session import dev_router
 from services.gateway.sessions import SessionStore
 from shared.platform.db import open_database
 from shared.platform.errors import install_error_handlers
+from shared.platform.observability import install_observability
 from shared.platform.service import load_seed
 from shared.platform.settings import Settings
 
@@ -47,6 +48,9 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
             settings.max_body_bytes, upload_body_max_bytes(settings.upload_max_bytes)
         ),
     )
+    # Added last so that it wraps the middleware above. `ServiceClients.request`
+    # forwards the request id that it binds to the services.
+    install_observability(app, "gateway")
     app.include_router(dev_router)
     app.include_router(pages.router)
 

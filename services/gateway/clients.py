@@ -9,6 +9,7 @@ from fastapi import Response
 
 from shared.platform.actors import ACTOR_HEADER, Actor, sign_actor
 from shared.platform.errors import CampusError
+from shared.platform.observability import request_id_headers
 
 SERVICES = ("missions", "documents", "notifications", "evaluations")
 
@@ -59,7 +60,11 @@ class ServiceClients:
         actor: Actor | None,
         **kwargs: Any,
     ) -> httpx.Response:
-        headers = {**kwargs.pop("headers", {}), **self.headers(actor)}
+        headers = {
+            **kwargs.pop("headers", {}),
+            **self.headers(actor),
+            **request_id_headers(),
+        }
         try:
             return await self._clients[service].request(
                 method, path, headers=headers, **kwargs

@@ -36,6 +36,7 @@ from shared.platform.errors import (
     NotFoundError,
 )
 from shared.platform.eventstore import EventStore
+from shared.platform.observability import current_request_id
 
 Clock = Callable[[], dt.datetime]
 
@@ -104,7 +105,8 @@ class MissionCommands:
         events: Sequence[DomainEvent],
     ) -> Mission:
         now = self._clock()
-        correlation_id = str(uuid.uuid4())
+        # Events of one request share its id, to follow it across services.
+        correlation_id = current_request_id() or str(uuid.uuid4())
         envelopes = [
             wrap(
                 event,

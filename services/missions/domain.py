@@ -27,6 +27,9 @@ class HistoryEntry(BaseModel):
     at: dt.datetime
     actor: str | None
     message: str | None = None
+    request_id: str | None = Field(
+        None, description="Id of the request that caused it, as in the logs."
+    )
 
 
 class Derogation(BaseModel):
@@ -107,6 +110,7 @@ def evolve(mission: Mission, envelope: EventEnvelope) -> Mission:
         at=envelope.occurred_at,
         actor=envelope.actor,
         message=_history_message(event),
+        request_id=envelope.correlation_id,
     )
     changes["history"] = [*mission.history, entry]
     if mission.created_at is None:

@@ -18,6 +18,7 @@ import structlog
 
 from services.notifications import outbox
 from shared.platform.db import Database
+from shared.platform.observability import EMAILS_FAILED, EMAILS_SENT
 from shared.platform.settings import Settings
 
 log = structlog.get_logger()
@@ -92,6 +93,7 @@ class Sender:
                 str(error),
                 self._retry_base,
             )
+            EMAILS_FAILED.labels("gave_up" if status == "failed" else "retrying").inc()
             log_failure = log.error if status == "failed" else log.warning
             log_failure(
                 "email.send_failed",
@@ -103,6 +105,7 @@ class Sender:
             )
             return 0
         await asyncio.to_thread(outbox.mark_sent, self._database, email["id"])
+        EMAILS_SENT.labels(email["kind"]).inc()
         log.info(
             "email.sent",
             email_id=email["id"],

@@ -42,6 +42,17 @@ class EventLog(Protocol):
         """Run `handler` on each record of `topics` until cancelled."""
         ...
 
+    async def ready(self) -> bool:
+        """Return whether records can be published and consumed now."""
+        ...
+
+    def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
+        """Return, per topic, the records that `group` has not handled yet.
+
+        A topic whose lag is not known yet is left out.
+        """
+        ...
+
 
 class EmbeddedLog:
     """An append-only log in one SQLite file, shared by every service in the process."""
@@ -70,6 +81,9 @@ class EmbeddedLog:
 
     async def stop(self) -> None:
         return None
+
+    async def ready(self) -> bool:
+        return True
 
     async def publish(self, topic: str, envelope: EventEnvelope) -> None:
         self._connection.execute(
@@ -144,3 +158,6 @@ class EmbeddedLog:
 
     def lag(self, group: str, topics: Sequence[str]) -> int:
         return sum(self.end_offsets(t) - self._next_offset(group, t) for t in topics)
+
+    def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
+        return {t: self.end_offsets(t) - self._next_offset(group, t) for t in topics}

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import IllegalStateError, KafkaError, TopicAlreadyExistsError
 
 from shared.events.base import EventEnvelope
 from shared.events.catalogue import TOPICS
@@ -24,6 +24,9 @@ from shared.platform.eventlog import Handler
 
 log = structlog.get_logger()
 PARTITIONS = 3
+# A position is normally known at once. Waiting longer (during a rebalance)
+# would hold up the consumer, so its lag is then measured on the next fetch.
+POSITION_TIMEOUT_SECONDS = 0.5
 
 
 class KafkaLog:
@@ -35,6 +38,9 @@ class KafkaLog:
         self._client_id = client_id
         self._prefix = f"{namespace}." if namespace else ""
         self._producer: AIOKafkaProducer | None = None
+        self._producer_started = False
+        # Records not handled yet, by consumer group, then by topic.
+        self._lag: dict[str, dict[str, int]] = {}
 
     def _name(self, topic_or_group: str) -> str:
         return f"{self._prefix}{topic_or_group}"
@@ -47,11 +53,34 @@ class KafkaLog:
             enable_idempotence=True,
         )
         await self._producer.start()
+        self._producer_started = True
 
     async def stop(self) -> None:
+        self._producer_started = False
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+
+    async def ready(self) -> bool:
+        """Check that the producer is started and a broker returns cluster metadata."""
+        if self._producer is None or not self._producer_started:
+            return False
+        try:
+            await self._producer.client.fetch_all_metadata()
+        except KafkaError:
+            # aiokafka has already logged each broker that failed, and the
+            # readiness probe logs the change to not ready.
+            return False
+        return True
+
+    def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
+        """Return the lag measured after the group's last fetch in this process.
+
+        Only the partitions assigned to this process count, so with several
+        replicas in one group each reports its own share of the lag.
+        """
+        measured = self._lag.get(self._name(group), {})
+        return {topic: measured[topic] for topic in topics if topic in measured}
 
     async def _create_topics(self) -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
@@ -161,8 +190,32 @@ class KafkaLog:
                     for record in records:
                         await handler(EventEnvelope.model_validate_json(record.value))
                         await consumer.commit({partition: record.offset + 1})
+                self._lag[self._name(group)] = await self._measure_lag(consumer)
         finally:
+            self._lag.pop(self._name(group), None)
             await asyncio.shield(consumer.stop())
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> dict[str, int]:
+        """Sum, per topic, each assigned partition's highwater minus position.
+
+        A partition not fetched yet has no known highwater and is left out.
+        """
+        lag: dict[str, int] = {}
+        for partition in list(consumer.assignment()):
+            if partition not in consumer.assignment():
+                continue
+            highwater = consumer.highwater(partition)
+            if highwater is None:
+                continue
+            try:
+                position = await asyncio.wait_for(
+                    consumer.position(partition), POSITION_TIMEOUT_SECONDS
+                )
+            except (IllegalStateError, TimeoutError):
+                continue
+            topic = partition.topic.removeprefix(self._prefix)
+            lag[topic] = lag.get(topic, 0) + max(0, highwater - position)
+        return lag
 
     @staticmethod
     async def _rewind(consumer: AIOKafkaConsumer) -> None:

@@ -20,6 +20,7 @@ from shared.events.base import EventEnvelope
 from shared.events.catalogue import topic_for
 from shared.platform.eventlog import EventLog, Handler
 from shared.platform.eventstore import EventStore
+from shared.platform.observability import ServiceFigures, event_context, watch_service
 from shared.platform.projection import Projection
 
 log = structlog.get_logger()
@@ -89,6 +90,19 @@ class ServiceRuntime:
     projections: list[Projection] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # `/health/ready` checks the event log that the app finds here, and
+        # the app keeps the figures that `/metrics` reads alive.
+        self.app.state.event_log = self.event_log
+        self.app.state.service_figures = ServiceFigures(
+            service=self.name,
+            store=self.store,
+            event_log=self.event_log,
+            relay_cursor=self.relay.cursor_name,
+            consumer_groups=[(s.group, s.topics) for s in self.subscriptions],
+        )
+        watch_service(self.app.state.service_figures)
+
     async def start_background(self) -> None:
         self._tasks.append(
             asyncio.create_task(self.relay.run(), name=f"{self.name}.relay")
@@ -108,7 +122,9 @@ class ServiceRuntime:
         while True:
             try:
                 await self.event_log.consume(
-                    subscription.group, subscription.topics, subscription.handler
+                    subscription.group,
+                    subscription.topics,
+                    self._with_event_context(subscription),
                 )
             except asyncio.CancelledError:
                 raise
@@ -117,6 +133,24 @@ class ServiceRuntime:
                     "consumer.failed", service=self.name, group=subscription.group
                 )
                 await asyncio.sleep(1)
+
+    def _with_event_context(self, subscription: Subscription) -> Handler:
+        """Wrap a handler so that its log lines carry the event's ids."""
+
+        async def handle(envelope: EventEnvelope) -> None:
+            with structlog.contextvars.bound_contextvars(**event_context(envelope)):
+                try:
+                    await subscription.handler(envelope)
+                except Exception:
+                    log.exception(
+                        "event.handling_failed",
+                        service=self.name,
+                        group=subscription.group,
+                        event_type=envelope.event_type,
+                    )
+                    raise
+
+        return handle
 
     async def rebuild_projections(self) -> dict[str, int]:
         """Drop every read model and rebuild it; return the events applied per table."""

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from shared.platform.db import open_database
 from shared.platform.errors import install_error_handlers
 from shared.platform.eventlog import EventLog
 from shared.platform.eventstore import EventStore
+from shared.platform.observability import ReadinessProbe, install_observability
 from shared.platform.runtime import OutboxRelay
 from shared.platform.settings import Settings
 
@@ -34,17 +36,24 @@ def service_app(name: str, settings: Settings) -> FastAPI:
     app = FastAPI(title=f"Campus {name}", openapi_url="/api/v1/openapi.json")
     app.state.settings = settings
     install_error_handlers(app)
+    install_observability(app, name)
+    probe = ReadinessProbe(name)
 
     @app.get("/health/live", include_in_schema=False)
     def live() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/health/ready", include_in_schema=False)
-    def ready() -> dict[str, str]:
-        store: EventStore = app.state.store
-        with store.database.transaction() as tx:
-            tx.fetchone("SELECT 1 AS ok")
-        return {"status": "ok"}
+    async def ready() -> JSONResponse:
+        """Check the database and the event log, and name the ones down in a 503."""
+        event_log: EventLog | None = getattr(app.state, "event_log", None)
+        checks = await probe.check(app.state.store, event_log)
+        if all(outcome == "ok" for outcome in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        down = sorted(name for name, outcome in checks.items() if outcome != "ok")
+        return JSONResponse(
+            {"status": "unavailable", "down": down, "checks": checks}, status_code=503
+        )
 
     return app
 

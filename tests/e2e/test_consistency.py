@@ -108,3 +108,17 @@ def test_projections_rebuilt_equal_live(campus: RunningCampus) -> None:
     assert counts["mission_view"] > 0
     for table, rows in live.items():
         assert rebuilt[table] == rows, f"{table} differs after a rebuild"
+
+
+def test_request_id_follows_events(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    request_id = "journey-test-0001"
+
+    submitted = journey.student.post(
+        f"/missions/{journey.mission_id}/submit",
+        headers={"X-Request-ID": request_id},
+    )
+
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.headers["x-request-id"] == request_id
+    assert submitted.json()["history"][-1]["request_id"] == request_id
