@@ -1,0 +1,1 @@
+"""Examples of analytics consumers that read Campus's public event stream."""
