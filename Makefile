@@ -35,7 +35,7 @@ down:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy services shared tests scripts bench
+	$(VENV)/bin/mypy services shared tests scripts bench analytics
 
 clean:
 	rm -rf .run

@@ -147,7 +147,8 @@ class Settings(BaseSettings):
     @property
     def dev_login_enabled(self) -> bool:
         if self.dev_login is None:
-            return self.mode == "embedded"
+            # Production never gets the development login by default.
+            return self.mode == "embedded" and self.environment != "production"
         return self.dev_login
 
     @property

@@ -73,3 +73,9 @@ def test_window_spanning_academic_years_accepted() -> None:
     # The program's window, not the calendar of one academic year, bounds it:
     # July to September 2027 runs into academic year 2027-2028.
     assert PROGRAM.rule_breaks(dt.date(2027, 7, 1), dt.date(2027, 9, 30)) == []
+
+
+def test_production_has_no_default_development_login() -> None:
+    settings = Settings(environment="production", secret_key="x" * 32)
+
+    assert settings.dev_login_enabled is False
