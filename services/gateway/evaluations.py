@@ -29,9 +29,15 @@ def _clients(request: Request) -> ServiceClients:
 
 
 async def _evaluations(
-    request: Request, method: str, path: str, **kwargs: Any
+    request: Request, method: str, path: str, json_body: bool = False
 ) -> Response:
     """Check the mission is visible, then forward to the evaluations service."""
+    kwargs: dict[str, Any] = {}
+    if json_body:
+        kwargs = {
+            "content": await request.body(),
+            "headers": {"content-type": "application/json"},
+        }
     actor = require_signed_in(request)
     mission_id = path.split("/")[0]
     await visible_mission(request, actor, mission_id)
@@ -86,33 +92,21 @@ async def upload_report(
 @router.post("/missions/{mission_id}/report/approve", response_model=None)
 async def approve_report(request: Request, mission_id: str) -> Response:
     return await _evaluations(
-        request,
-        "POST",
-        f"{mission_id}/report/approve",
-        content=await request.body(),
-        headers={"content-type": "application/json"},
+        request, "POST", f"{mission_id}/report/approve", json_body=True
     )
 
 
 @router.post("/missions/{mission_id}/report/refuse", response_model=None)
 async def refuse_report(request: Request, mission_id: str) -> Response:
     return await _evaluations(
-        request,
-        "POST",
-        f"{mission_id}/report/refuse",
-        content=await request.body(),
-        headers={"content-type": "application/json"},
+        request, "POST", f"{mission_id}/report/refuse", json_body=True
     )
 
 
 @router.post("/missions/{mission_id}/deposit/reopen", response_model=None)
 async def reopen_deposit(request: Request, mission_id: str) -> Response:
     return await _evaluations(
-        request,
-        "POST",
-        f"{mission_id}/deposit/reopen",
-        content=await request.body(),
-        headers={"content-type": "application/json"},
+        request, "POST", f"{mission_id}/deposit/reopen", json_body=True
     )
 
 
@@ -120,11 +114,7 @@ async def reopen_deposit(request: Request, mission_id: str) -> Response:
 async def save_form(request: Request, mission_id: str, kind: str) -> Response:
     """Save a draft of the self-evaluation or the synthesis sheet."""
     return await _evaluations(
-        request,
-        "PUT",
-        f"{mission_id}/forms/{kind}",
-        content=await request.body(),
-        headers={"content-type": "application/json"},
+        request, "PUT", f"{mission_id}/forms/{kind}", json_body=True
     )
 
 
@@ -132,11 +122,7 @@ async def save_form(request: Request, mission_id: str, kind: str) -> Response:
 async def submit_form(request: Request, mission_id: str, kind: str) -> Response:
     """Submit a form once; it is read-only afterwards."""
     return await _evaluations(
-        request,
-        "POST",
-        f"{mission_id}/forms/{kind}/submit",
-        content=await request.body(),
-        headers={"content-type": "application/json"},
+        request, "POST", f"{mission_id}/forms/{kind}/submit", json_body=True
     )
 
 
