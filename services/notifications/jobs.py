@@ -57,7 +57,7 @@ def still_needed(
 
 
 def _past(job: dict[str, Any], contacts: dict[str, Any], today: dt.date) -> bool:
-    """A warning about a date that has already passed (after a pause) is dropped."""
+    """Tell whether a warning is about a date already past, after a pause."""
     if job["kind"] == "lead_time_warning" and contacts.get("deadline"):
         return today > dt.date.fromisoformat(contacts["deadline"])
     if job["kind"] == "deposit_closing":

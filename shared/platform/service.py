@@ -1,4 +1,4 @@
-"""What every service's wiring shares: its app, store, relay and seed data."""
+"""Wiring shared by every service: its app, store, relay and seed data."""
 
 from __future__ import annotations
 
