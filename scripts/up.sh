@@ -36,7 +36,7 @@ start_background() {
     echo "up: $name is already running (pid $(cat "$run_dir/$name.pid"))" >&2
     return
   fi
-  nohup "$@" > "$run_dir/$name.log" 2>&1 &
+  nohup "$@" >> "$run_dir/$name.log" 2>&1 &
   echo $! > "$run_dir/$name.pid"
 }
 

@@ -116,6 +116,11 @@ PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 @router.api_route("/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
 async def proxy(request: Request, path: str) -> Response:
     service = _owner(path)
+    segments = path.split("/")
+    if any(segment in (".", "..") for segment in segments) or any(
+        ord(character) < 32 for character in path
+    ):
+        service = None
     if service is None:
         raise NotFoundError(f"no endpoint /api/v1/{path}")
     actor = signed_in(request)

@@ -8,7 +8,7 @@ import httpx
 from fastapi import Response
 
 from shared.platform.actors import ACTOR_HEADER, Actor, sign_actor
-from shared.platform.errors import CampusError
+from shared.platform.errors import CampusError, NotFoundError
 from shared.platform.observability import request_id_headers
 
 SERVICES = ("missions", "documents", "notifications", "evaluations")
@@ -69,6 +69,8 @@ class ServiceClients:
             return await self._clients[service].request(
                 method, path, headers=headers, **kwargs
             )
+        except httpx.InvalidURL as error:
+            raise NotFoundError(f"no endpoint {path!r}") from error
         except httpx.TransportError as error:
             raise ServiceUnavailableError(
                 f"the {service} service did not answer; try again in a moment"

@@ -48,7 +48,10 @@ def require_signed_in(request: Request) -> Actor:
 
 def _seeded_users(request: Request) -> list[dict[str, Any]]:
     if not request.app.state.settings.dev_login_enabled:
-        raise NotFoundError("the development login exists only in the embedded mode")
+        raise NotFoundError(
+            "the development login is off here; it serves the embedded mode and "
+            "tests (CAMPUS_DEV_LOGIN), never production"
+        )
     users: list[dict[str, Any]] = request.app.state.seed["users"]
     return users
 

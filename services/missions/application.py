@@ -446,7 +446,8 @@ class MissionCommands:
         parsed = parse_section(name, fields)
         self._check_section(mission, name, parsed)
         saved = ev.SectionSaved(section=name, fields=parsed, by="company")
-        return self._append(mission, None, [saved])
+        supervisor = mission.sections.get("supervisor", {}).get("email")
+        return self._append(mission, supervisor, [saved])
 
     def company_validate(self, mission: Mission) -> Mission:
         self._expect_status(mission, "sent_to_company")

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from typing import Any, Protocol
 
 import aiosmtplib
@@ -43,7 +44,10 @@ class SmtpMailer:
         self._sender = settings.mail_from
 
     async def deliver(self, email: dict[str, Any]) -> None:
-        message = EmailMessage()
+        # Python 3.11 folds a long UTF-8 subject into encoded words that mail
+        # readers join without the space between them, so headers are not
+        # folded below the RFC 5322 line limit.
+        message = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
         message["From"] = self._sender
         message["To"] = email["recipient"]
         message["Subject"] = email["subject"]

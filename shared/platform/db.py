@@ -113,8 +113,15 @@ class PostgresDatabase:
         from psycopg_pool import ConnectionPool
 
         self.url = url
+        # A short wait for a connection, so that requests fail fast (503)
+        # while the server is down instead of holding the client 30 s.
         self._pool = ConnectionPool(
-            url, min_size=1, max_size=8, kwargs={"row_factory": dict_row}, open=True
+            url,
+            min_size=1,
+            max_size=8,
+            kwargs={"row_factory": dict_row},
+            open=True,
+            timeout=5,
         )
 
     @contextmanager

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger()
 
 
 class CampusError(Exception):
@@ -115,6 +118,17 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
+    async def unexpected_error(_: Request, error: Exception) -> JSONResponse:
+        log.exception("http.unexpected_error", error=type(error).__name__)
+        body = {
+            "code": "internal_error",
+            "message": "Campus failed to handle this request; try again in a "
+            "moment, and tell the career service if it keeps failing",
+            "field": None,
+        }
+        return JSONResponse(body, status_code=500)
+
+    app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(CampusError, campus_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

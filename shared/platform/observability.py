@@ -145,9 +145,21 @@ class RequestObservability:
             with structlog.contextvars.bound_contextvars(request_id=request_id):
                 await self.app(scope, receive, send_with_request_id)
         finally:
-            labels = (self.service, scope["method"], _route_template(scope), status)
+            route = _route_template(scope)
+            elapsed = time.perf_counter() - started
+            labels = (self.service, scope["method"], route, status)
             HTTP_REQUESTS.labels(*labels).inc()
-            HTTP_REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started)
+            HTTP_REQUEST_DURATION.labels(*labels).observe(elapsed)
+            if not route.startswith(("/health", "/metrics")):
+                log.info(
+                    "http.request",
+                    service=self.service,
+                    request_id=request_id,
+                    method=scope["method"],
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 1),
+                )
 
 
 def install_observability(app: FastAPI, service: str) -> None:

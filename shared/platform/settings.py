@@ -136,12 +136,28 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError(
+                "CAMPUS_SECRET_KEY must have at least 32 characters in production"
+            )
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError(
                 "CAMPUS_SECRET_KEY must be set to a random value in production"
             )
         if self.environment == "production" and self.dev_login:
             raise ValueError("CAMPUS_DEV_LOGIN cannot be on in production")
+        if self.mode == "distributed" and not (
+            self.database_url and self.kafka_bootstrap
+        ):
+            raise ValueError(
+                "the distributed mode needs CAMPUS_DATABASE_URL and "
+                "CAMPUS_KAFKA_BOOTSTRAP"
+            )
+        if bool(self.database_url) != bool(self.kafka_bootstrap):
+            raise ValueError(
+                "set CAMPUS_DATABASE_URL and CAMPUS_KAFKA_BOOTSTRAP together, or "
+                "neither for the embedded mode's SQLite files and log"
+            )
         return self
 
     @property
