@@ -145,7 +145,7 @@ async def replay(settings: Settings, names: list[str]) -> dict[str, int]:
 
 
 def snapshot(settings: Settings, names: list[str]) -> dict[str, object]:
-    """Every read-model row of the named services, for comparing two states."""
+    """Return every read-model row of the named services, to compare two states."""
     rows: dict[str, object] = {}
     for name in names:
         runtime = BUILDERS[name](
@@ -155,7 +155,7 @@ def snapshot(settings: Settings, names: list[str]) -> dict[str, object]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m services.runner")
     parser.add_argument(
         "command",
@@ -167,6 +167,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--demo", action="store_true", help="add demo mission sheets to an empty store"
     )
+    return parser
+
+
+def _run_maintenance(command: str, settings: Settings, names: list[str]) -> None:
+    """Run rebuild, replay or snapshot and print its result as JSON."""
+    if command == "rebuild":
+        print(json.dumps(asyncio.run(rebuild(settings, names))))
+    elif command == "replay":
+        print(json.dumps(asyncio.run(replay(settings, names))))
+    else:
+        print(json.dumps(snapshot(settings, names), default=str, sort_keys=True))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
     if "public_url" not in settings.model_fields_set:
@@ -174,18 +189,12 @@ def main(argv: list[str] | None = None) -> None:
             update={"public_url": f"http://{args.host}:{args.port}"}
         )
     configure_logging(settings)
+
+    if args.command in ("rebuild", "replay", "snapshot"):
+        names = sorted(BUILDERS) if args.name in (None, "all") else [args.name]
+        _run_maintenance(args.command, settings, names)
+        return
     app: Any
-    names = sorted(BUILDERS) if args.name in (None, "all") else [args.name]
-    if args.command == "rebuild":
-        counts = asyncio.run(rebuild(settings, names))
-        print(json.dumps(counts))
-        return
-    if args.command == "replay":
-        print(json.dumps(asyncio.run(replay(settings, names))))
-        return
-    if args.command == "snapshot":
-        print(json.dumps(snapshot(settings, names), default=str, sort_keys=True))
-        return
     if args.command == "embedded":
         app, _, _ = build_embedded(settings, demo=args.demo)
         print(f"Campus is running: open http://{args.host}:{args.port}/", flush=True)

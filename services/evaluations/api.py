@@ -186,7 +186,7 @@ def submit_company_evaluation(
 def _company_view(request: Request, file: EvaluationFile) -> dict[str, Any]:
     """Keep the company's own form only, not the student's report or forms."""
     view = _view(request, file)
-    # The supervisor sees their own draft, which the student and tutor do not.
+    # The supervisor reads their own draft, hidden from the student and tutor.
     own = file.forms.get("company_evaluation")
     if view["company_evaluation"] is not None and own is not None:
         view["company_evaluation"]["answers"] = own.answers

@@ -250,7 +250,7 @@ class EvaluationCommands:
             )
         definition = self.catalogue.get(state.form_id, state.version)
         if submit and not answers:
-            answers = state.answers  # submit the saved draft as it stands
+            answers = state.answers  # submit the saved draft
         try:
             cleaned = validate_answers(definition, answers, draft=not submit)
         except FormAnswerError as error:

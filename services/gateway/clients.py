@@ -73,7 +73,7 @@ class ServiceClients:
             raise NotFoundError(f"no endpoint {path!r}") from error
         except httpx.TransportError as error:
             raise ServiceUnavailableError(
-                f"the {service} service did not answer; try again in a moment"
+                f"the {service} service did not respond; try again in a moment"
             ) from error
 
     async def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Who to write to about each mission, projected from the missions' events."""
+"""The contacts of each mission, projected from the missions' events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which email each event calls for: who must act next, in their language."""
+"""The emails each event calls for, to whoever acts next, in their language."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who is acting: the gateway signs the signed-in user into a request header.
+"""The acting user, whom the gateway signs into a request header.
 
 Services trust only a header signed with the shared secret, so a request that
 reaches a service directly cannot claim to be someone else.

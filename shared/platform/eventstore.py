@@ -1,7 +1,7 @@
 """The event store of one service, with optimistic concurrency and an outbox.
 
 Events are appended per aggregate with the version the command expects the
-aggregate to be at; the unique key (aggregate_id, aggregate_version) turns a
+aggregate to be at. The unique key (aggregate_id, aggregate_version) turns a
 concurrent append into `ConcurrencyError`. The `events` table is also the
 transactional outbox: an event is committed with the state change it records,
 and the relay publishes it from its global `position` afterwards.

@@ -1,4 +1,4 @@
-"""What every service runs besides its HTTP routes: the outbox relay and consumers.
+"""The background work of a service beside its HTTP routes: relay and consumers.
 
 A `ServiceRuntime` contains one service's event store, its FastAPI app and its
 background tasks. The embedded runner starts all of them in one process; the

@@ -48,7 +48,7 @@ def wait_until_up(
             pass
         time.sleep(0.2)
     raise RuntimeError(
-        f"{url} did not answer within {seconds} s:\n{log_path.read_text()[-3000:]}"
+        f"{url} did not respond within {seconds} s:\n{log_path.read_text()[-3000:]}"
     )
 
 

@@ -41,7 +41,7 @@ class MotoServer:
                 return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError(f"moto_server did not answer at {self.url} within 30 s")
+        raise RuntimeError(f"moto_server did not respond at {self.url} within 30 s")
 
     def stop(self) -> None:
         self._process.terminate()
