@@ -11,11 +11,12 @@ PORT ?= 8000
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/system-packages.sh
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/system-packages.sh tests/browser/package-lock.json
 	scripts/system-packages.sh
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
 run: install

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.gateway import api, devclock, evaluations, files, pages
+from services.gateway import api, devclock, evaluations, files
 from services.gateway.clients import ServiceClients
 from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
 from services.gateway.sessions import SessionStore
+from services.gateway.web import admin, common, company, staff, student
+from services.gateway.web.errors import install_page_errors
 from shared.platform.db import open_database
 from shared.platform.errors import install_error_handlers
 from shared.platform.observability import install_observability
 from shared.platform.service import load_seed
 from shared.platform.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build(settings: Settings, clients: ServiceClients) -> FastAPI:
@@ -32,6 +38,7 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
         )
     )
     install_error_handlers(app)
+    install_page_errors(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -52,7 +59,9 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     # forwards the request id that it binds to the services.
     install_observability(app, "gateway")
     app.include_router(dev_router)
-    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for pages in (common, student, company, staff, admin):
+        app.include_router(pages.router)
 
     @app.get("/api/v1/openapi.json", include_in_schema=False)
     async def openapi_document() -> dict[str, Any]:

@@ -122,6 +122,20 @@ class Settings(BaseSettings):
         description="PNG or JPEG logo at the top of the PDFs; empty for none.",
     )
     seed_file: Path = Path(__file__).resolve().parents[2] / "seed" / "demo.json"
+    oidc_issuer: str | None = Field(
+        None,
+        description="Address of the school's OpenID provider, whose "
+        "/.well-known/openid-configuration is read; unset for no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(None, description="Campus' OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="Campus' OIDC client secret."
+    )
+    oidc_role_claim: str = Field(
+        "campus_role",
+        description="ID token claim that holds the user's Campus role: student, "
+        "tutor, career_service or admin.",
+    )
 
     @field_validator("upload_max_bytes", mode="after")
     @classmethod
@@ -166,6 +180,10 @@ class Settings(BaseSettings):
             # Production never gets the development login by default.
             return self.mode == "embedded" and self.environment != "production"
         return self.dev_login
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def uses_mailbox(self) -> bool:

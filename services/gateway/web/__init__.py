@@ -1,0 +1,1 @@
+"""The web pages of every actor, rendered on the server in French or English."""
