@@ -60,7 +60,22 @@ def page_environment(language: str) -> Environment:
         translations(language), newstyle=True
     )
     environment.globals["language"] = language
+    environment.globals["country_name"] = lambda code: country_names(language).get(
+        code or "", code or ""
+    )
     return environment
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def country_names(language: str) -> dict[str, str]:
+    """Name each ISO 3166-1 alpha-2 country in the language, sorted by name."""
+    territories = Locale.parse(language).territories
+    names = {
+        code: str(name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in ("ZZ", "EU", "UN", "EZ")
+    }
+    return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
 def accepted_language(header: str | None) -> str | None:
