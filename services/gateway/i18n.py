@@ -96,8 +96,11 @@ def accepted_language(header: str | None) -> str | None:
 
 
 def page_language(request: Request, default: str | None = None) -> str:
-    """Choose the page's language: the visitor's choice, then `default`, then the
-    browser's preference, then French."""
+    """Choose the page's language: a link's `lang`, the visitor's choice, then
+    `default`, then the browser's preference, then French."""
+    linked = request.query_params.get("lang")
+    if linked in LANGUAGES:
+        return linked
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.harness.browser import DESKTOP_WIDTH, chromium, new_page, sign_in
+from tests.harness.browser import (
+    DESKTOP_WIDTH,
+    chromium,
+    new_page,
+    screenshot,
+    sign_in,
+)
 from tests.harness.campus import EmbeddedCampus
 
 OpenPage = Callable[..., Page]
+# Whether the test failed, so that its pages are kept as screenshots.
+FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +35,20 @@ def web_campus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCam
     campus.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def open_page(browser: Browser, web_campus: EmbeddedCampus) -> Iterator[OpenPage]:
+def open_page(
+    request: pytest.FixtureRequest, browser: Browser, web_campus: EmbeddedCampus
+) -> Iterator[OpenPage]:
     """Open a page signed in as EMAIL (or nobody), in a language and a width."""
     pages: list[Page] = []
 
@@ -42,5 +62,8 @@ def open_page(browser: Browser, web_campus: EmbeddedCampus) -> Iterator[OpenPage
         return page
 
     yield open_as
+    if request.node.stash.get(FAILED, False):
+        for number, page in enumerate(pages):
+            screenshot(page, f"failed-{request.node.name}-{number}")
     for page in pages:
         page.context.close()

@@ -23,7 +23,13 @@ from tests.e2e.journey import (
     send_to_company,
     start_mission,
 )
-from tests.harness.campus import RunningCampus, User, wait_for, wait_for_email
+from tests.harness.campus import (
+    RunningCampus,
+    User,
+    csrf_token_in,
+    wait_for,
+    wait_for_email,
+)
 
 Move = Callable[[dt.datetime], None]
 SHORT_DATES = {**FRANCE, "start_date": "2027-06-01", "end_date": "2027-07-23"}
@@ -354,13 +360,13 @@ def test_supervisor_evaluates_through_page(
         f"/company/evaluation/{_evaluation_token(invitation['text'])}"
     ).json()["company_evaluation"]["definition"]
     answers = _answers(definition)
-    form: dict[str, Any] = {"action": "submit"}
+    form: dict[str, Any] = {"action": "submit", "csrf_token": csrf_token_in(page.text)}
     for question in definition["questions"]:
         value = answers[question["id"]]
         if question["type"] == "yes_no":
             value = "yes"
         form[f"q.{question['id']}"] = value
-    done = browser.http.post(link.group(1), data=form)
+    done = browser.http.post(link.group(1), data=form, follow_redirects=True)
 
     assert page.status_code == 200
     assert definition["title"]["fr"] in html.unescape(page.text)

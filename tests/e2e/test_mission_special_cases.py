@@ -18,7 +18,7 @@ from tests.e2e.journey import (
     send_to_company,
     start_mission,
 )
-from tests.harness.campus import RunningCampus, User, wait_for_email
+from tests.harness.campus import RunningCampus, User, csrf_token_in, wait_for_email
 from tests.harness.seed import fresh_student
 
 OUTSIDE_WINDOW = {
@@ -376,6 +376,7 @@ def test_company_completes_through_page(campus: RunningCampus) -> None:
         "supervisor.position": "Ingénieure réseau",
         "terms.monthly_allowance": "700.00",
         "action": "validate",
+        "csrf_token": csrf_token_in(page.text),
     }
     done = browser.http.post(f"/company/{token}", data=form)
 
@@ -390,9 +391,15 @@ def test_company_page_shows_invalid_value(campus: RunningCampus) -> None:
     journey = start_mission(campus, FRANCE)
     token = send_to_company(journey)
 
-    page = User(campus).http.post(
+    browser = User(campus)
+    form = browser.http.get(f"/company/{token}")
+    page = browser.http.post(
         f"/company/{token}",
-        data={"terms.monthly_allowance": "beaucoup", "action": "validate"},
+        data={
+            "terms.monthly_allowance": "beaucoup",
+            "action": "validate",
+            "csrf_token": csrf_token_in(form.text),
+        },
     )
 
     assert page.status_code == 422

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -108,6 +109,13 @@ class User:
 
     def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         return self.http.put(f"/api/v1{path}", json=json, **kwargs)
+
+
+def csrf_token_in(html: str) -> str:
+    """Return the CSRF token of the first form of a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None, "the page has no form with a CSRF token"
+    return match.group(1)
 
 
 def wait_for(

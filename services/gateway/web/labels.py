@@ -23,6 +23,13 @@ STATUS_NAMES = {
     "cancelled": N_("Cancelled"),
 }
 
+FILE_KINDS = {
+    "scan": N_("Scan of the signed agreement"),
+    "insurance": N_("Insurance certificate"),
+    "report": N_("Internship report"),
+    "certificate": N_("End-of-internship certificate"),
+}
+
 EVENT_NAMES = {
     "MissionCreated": N_("Sheet created"),
     "DatesSet": N_("Dates and place set"),

@@ -17,7 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from services.gateway.csrf import csrf_token
 from services.gateway.i18n import LANGUAGES, gettext, page_environment, page_language
 from services.gateway.session import signed_in
-from services.gateway.web.labels import EVENT_NAMES, ROLE_NAMES, STATUS_NAMES
+from services.gateway.web.labels import (
+    EVENT_NAMES,
+    FILE_KINDS,
+    ROLE_NAMES,
+    STATUS_NAMES,
+)
 from shared.events.labels import FIELD_LABELS, SECTION_TITLES
 from shared.platform.actors import Actor
 from shared.platform.errors import CampusError, ForbiddenError
@@ -49,6 +54,7 @@ def render(
         status_names=STATUS_NAMES,
         event_names=EVENT_NAMES,
         role_names=ROLE_NAMES,
+        file_kinds=FILE_KINDS,
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
@@ -111,7 +117,10 @@ def error_message(request: Request, response: httpx.Response) -> str:
     if field:
         parts.append(f"{field_label(request, field)}:")
     if message:
-        parts.append(str(message))
+        text = str(message)
+        if field:
+            text = text.removeprefix(f"{field}: ")
+        parts.append(text.removeprefix("Value error, "))
     return " ".join(parts)
 
 
@@ -124,7 +133,7 @@ def field_label(request: Request, field: str) -> str:
     title = SECTION_TITLES[language].get(section)
     if label and title:
         return f"{title} — {label}"
-    return field
+    return title or field
 
 
 class SignInRequired(CampusError):
