@@ -87,7 +87,7 @@ def visible_text(page: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
-def phrases(message: str | tuple[str, ...]) -> Iterator[str]:
+def phrases(message: str | tuple[str, ...] | list[str]) -> Iterator[str]:
     """Yield the literal parts of a message of two words or more."""
     texts = [message] if isinstance(message, str) else list(message)
     for text in texts:
