@@ -45,6 +45,8 @@ AREAS = (
     ("templates/gateway/mission", "student"),
     ("templates/gateway/actions/student", "student"),
     ("templates/gateway/actions/", "staff"),
+    ("templates/gateway/evaluations/", "evaluations"),
+    ("web/evaluations.py", "evaluations"),
     ("templates/gateway/company", "company"),
     ("web/company.py", "company"),
     ("templates/gateway/staff/", "staff"),

@@ -17,7 +17,15 @@ from starlette.routing import Route
 
 from services.gateway.catalogs import load, problems
 from services.gateway.i18n import LANGUAGE_COOKIE, catalog_files
-from services.gateway.web import admin, common, company, mission, staff, student
+from services.gateway.web import (
+    admin,
+    common,
+    company,
+    evaluations,
+    mission,
+    staff,
+    student,
+)
 from tests.e2e.journey import (
     ABROAD,
     FRANCE,
@@ -29,7 +37,7 @@ from tests.e2e.journey import (
 )
 from tests.harness.campus import EmbeddedCampus, User
 
-PAGE_MODULES = (common, student, mission, company, staff, admin)
+PAGE_MODULES = (common, student, mission, evaluations, company, staff, admin)
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,13 @@ def pages(web_campus: EmbeddedCampus) -> list[Page]:
             draft.student,
         ),
     ]
+    listed.append(
+        Page(
+            "/missions/{mission_id}/evaluations",
+            f"/missions/{abroad.mission_id}/evaluations",
+            abroad.student,
+        )
+    )
     for section in ("student", "organisation", "supervisor", "mission", "terms"):
         listed.append(
             Page(

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from services.gateway.csrf import checked_form
 from services.gateway.i18n import page_language
+from services.gateway.web.answers import answers_from
 from services.gateway.web.rendering import api, error_message, redirect, render
 from shared.events.labels import FIELD_LABELS, SECTION_TITLES
 from shared.platform.errors import CampusError
@@ -146,17 +147,7 @@ async def company_evaluation_form(request: Request, token: str) -> Response:
     if linked.status_code != 200:
         return await _evaluation_page(request, token)
     definition = linked.json()["company_evaluation"]["definition"]
-    answers: dict[str, object] = {}
-    for question in definition["questions"]:
-        values = [
-            value
-            for value in form.getlist(f"q.{question['id']}")
-            if isinstance(value, str) and value.strip()
-        ]
-        if question["type"] == "multiple_choice":
-            answers[question["id"]] = values
-        elif values:
-            answers[question["id"]] = values[0]
+    answers = answers_from(form, definition)
     submit = form.get("action") == "submit"
     method, suffix = ("POST", "/submit") if submit else ("PUT", "")
     saved = await api(
