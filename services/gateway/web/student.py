@@ -168,6 +168,7 @@ def _dates_page(
     values: dict[str, Any],
     error: str | None = None,
     derogation: bool = False,
+    rules: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     return render(
@@ -178,6 +179,7 @@ def _dates_page(
         values=values,
         error=error,
         derogation=derogation,
+        rules=rules,
         countries=country_names(_language(request, user)),
     )
 
@@ -230,14 +232,25 @@ async def save_dates(request: Request, mission_id: str) -> Response:
     derogation = (
         saved.status_code == 409 and saved.json().get("code") == "derogation_required"
     )
+    if derogation:
+        programs = (await api(request, "GET", "/programs")).json()
+        rules = next(p for p in programs if p["id"] == mission["program"]["id"])
+        return _dates_page(
+            request,
+            user,
+            mission,
+            values,
+            rules=rules,
+            derogation=True,
+            status_code=409,
+        )
     return _dates_page(
         request,
         user,
         mission,
         values,
         error=error_message(request, saved),
-        derogation=derogation,
-        status_code=409 if derogation else 422,
+        status_code=422,
     )
 
 
