@@ -22,8 +22,10 @@ OpenPage = Callable[..., Page]
 FAILED = pytest.StashKey[bool]()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Playwright's sync API runs an event loop while it is started, which
+    # pytest-asyncio's tests cannot share, so it stops after each module.
     with chromium() as running:
         yield running
 
