@@ -15,7 +15,7 @@ from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
 from services.gateway.sessions import SessionStore
-from services.gateway.web import admin, common, company, mission, staff, student
+from services.gateway.web import admin, common, company, mission, oidc, staff, student
 from services.gateway.web.errors import install_page_errors
 from shared.platform.db import open_database
 from shared.platform.errors import install_error_handlers
@@ -60,7 +60,7 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     install_observability(app, "gateway")
     app.include_router(dev_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for pages in (common, student, mission, company, staff, admin):
+    for pages in (common, oidc, student, mission, company, staff, admin):
         app.include_router(pages.router)
 
     @app.get("/api/v1/openapi.json", include_in_schema=False)
