@@ -2,7 +2,7 @@
 
 The provider (`tests/harness/oidc_provider.py`) runs in this process; Campus
 runs as the README's run command with `CAMPUS_OIDC_*` set. Browser tests go
-through the provider's login page as a person would; the checks of the ID
+through the provider's login page as a person would. The checks of the ID
 token's validation drive the same redirects with an HTTP client.
 """
 

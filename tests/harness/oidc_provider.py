@@ -1,6 +1,6 @@
 """A test double of a school's identity provider: a small OpenID provider.
 
-It stands in for the school's single sign-on (Keycloak, Entra ID, Shibboleth
+It replaces the school's single sign-on (Keycloak, Entra ID, Shibboleth
 with OIDC), which cannot run here. It serves what Campus uses of OpenID
 Connect Core 1.0 with the authorization code flow:
 
@@ -189,6 +189,7 @@ class OpenIDProvider:
             return _error_page("unknown client_id", 400)
         if redirect_uri not in client.redirect_uris:
             return _error_page(f"redirect_uri {redirect_uri!r} is not registered", 400)
+
         problem = _authorization_problem(params)
         if problem:
             return _redirect(
@@ -203,9 +204,11 @@ class OpenIDProvider:
             return _redirect(
                 redirect_uri, error="access_denied", state=params.get("state")
             )
+
         user = self.users.get(params.get("username", "").strip())
         if user is None:
             return _login_page(params, message="Unknown username.", status=401)
+
         code = secrets.token_urlsafe(24)
         with self._lock:
             self._codes[code] = IssuedCode(
@@ -228,6 +231,7 @@ class OpenIDProvider:
             return _token_error(self.token_error, "refused by the test", 400)
         if form.get("grant_type") != "authorization_code":
             return _token_error("unsupported_grant_type", "only authorization_code")
+
         with self._lock:
             issued = self._codes.pop(form.get("code", ""), None)
         if issued is None or issued.expires_at < time.time():
@@ -239,6 +243,7 @@ class OpenIDProvider:
         verifier = form.get("code_verifier", "")
         if not verifier or _s256(verifier) != issued.code_challenge:
             return _token_error("invalid_grant", "PKCE code_verifier does not match")
+
         access_token = secrets.token_urlsafe(24)
         with self._lock:
             self._access_tokens[access_token] = issued.user
