@@ -49,6 +49,11 @@ USERS = [
         },
     ),
     ProviderUser(
+        "sbernard",
+        {"email": "sophie.bernard@ecole-campus.fr", "name": "Sophie Bernard"},
+        userinfo_claims={"campus_role": "career_service"},
+    ),
+    ProviderUser(
         "nsimon",
         {"email": "nina.simon@ecole-campus.fr", "name": "Nina Simon"},
     ),
@@ -188,6 +193,18 @@ def test_missing_role_refused(open_page: OpenPage, language: str, width: int) ->
     assert page.locator(".topbar .who").count() == 0
     assert page.request.get("/api/v1/missions").status == 401
     check_page(page, f"oidc-no-role-{language}")
+
+
+def test_role_from_userinfo_accepted(
+    web_campus: EmbeddedCampus, provider: OpenIDProvider
+) -> None:
+    with english_client(web_campus) as http:
+        response = school_sign_in(http, provider, "sbernard")
+        assert response.status_code == 303
+        home = http.get(response.headers["location"])
+
+        assert home.status_code == 303
+        assert home.headers["location"] == "/career"
 
 
 def test_unknown_role_named(

@@ -64,11 +64,13 @@ class ProviderUser:
     """An account at the provider: its username and the claims it releases.
 
     Claims outside the standard scopes (such as a role claim) are always put
-    in the ID token, as school providers do with a mapper.
+    in the ID token, as school providers do with a mapper. `userinfo_claims`
+    are served by the userinfo endpoint only, as some providers do.
     """
 
     username: str
     claims: dict[str, Any]
+    userinfo_claims: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -269,7 +271,9 @@ class OpenIDProvider:
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        return JSONResponse({"sub": user.username, **user.claims})
+        return JSONResponse(
+            {"sub": user.username, **user.claims, **user.userinfo_claims}
+        )
 
     # Helpers
 

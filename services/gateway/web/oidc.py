@@ -204,6 +204,13 @@ async def start_signin(request: Request, next: str | None = None) -> Response:
         response: Response = await client.authorize_redirect(
             request, redirect_uri, ui_locales=page_language(request)
         )
+    except httpx.HTTPStatusError as error:
+        return failure_page(
+            request,
+            "provider_error",
+            error=f"http_{error.response.status_code}",
+            detail=str(error.request.url),
+        )
     except httpx.HTTPError as error:
         return failure_page(
             request, "unreachable", error=type(error).__name__, detail=str(error)
