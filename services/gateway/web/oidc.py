@@ -175,7 +175,9 @@ def _display_name(claims: dict[str, Any], email: str) -> str:
     return " ".join(part for part in parts if part) or email
 
 
-async def _claims(client: Any, token: dict[str, Any], role_claim: str) -> Any:
+async def _claims(
+    client: Any, token: dict[str, Any], role_claim: str
+) -> dict[str, Any]:
     """Return the ID token's claims, completed from the userinfo endpoint when
     the token lacks the email, the name or the role, as some providers do."""
     claims: dict[str, Any] = dict(token["userinfo"])
@@ -187,7 +189,11 @@ async def _claims(client: Any, token: dict[str, Any], role_claim: str) -> Any:
     userinfo = dict(await client.userinfo(token=token))
     # OpenID Connect Core 5.3.2: userinfo about another subject must be ignored.
     if userinfo.get("sub") != claims.get("sub"):
-        log.warning("oidc.userinfo_ignored", reason="sub differs from the ID token")
+        log.warning(
+            "oidc.userinfo_ignored",
+            reason="sub differs from the ID token",
+            sub=claims.get("sub"),
+        )
         return claims
     return {**userinfo, **{k: v for k, v in claims.items() if v}}
 
