@@ -14,7 +14,9 @@ from tests.harness.campus import EmbeddedCampus
 OpenPage = Callable[..., Page]
 
 
-@pytest.fixture(scope="session")
+# Per module, because Playwright's sync API keeps an event loop running in the
+# main thread until it stops, which breaks the asyncio tests that run later.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as running:
         yield running
