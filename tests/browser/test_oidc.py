@@ -71,6 +71,7 @@ TITLES = {
         "en": "Your school account has no Campus role",
         "fr": "Votre compte de l'école n'a pas de rôle Campus",
     },
+    "cancelled": {"en": "Sign-in cancelled", "fr": "Connexion annulée"},
     "state": {
         "en": "Sign-in could not be checked",
         "fr": "Impossible de vérifier la connexion",
@@ -275,6 +276,21 @@ def test_local_next_followed(open_page: OpenPage, web_campus: EmbeddedCampus) ->
     page = open_page(language="en")
     sign_in_at_school(page, "hcote", start="/signin?next=/tutor%3Ftab%3Ddone")
     page.wait_for_url(f"{web_campus.base_url}/tutor?tab=done")
+
+
+@pytest.mark.parametrize("width", [PHONE_WIDTH, DESKTOP_WIDTH])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_cancel_page_readable(open_page: OpenPage, language: str, width: int) -> None:
+    page = open_page(language=language, width=width)
+    page.goto("/signin")
+    page.locator('a[href^="/signin/oidc"]').click()
+    with page.expect_response(re.compile(r"/signin/oidc/callback")) as callback:
+        page.get_by_role("button", name="Cancel", exact=True).click()
+
+    assert callback.value.status == 403
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("h1").inner_text() == TITLES["cancelled"][language]
+    check_page(page, f"oidc-cancelled-{language}")
 
 
 def test_cancel_at_provider_refused(
