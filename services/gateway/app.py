@@ -15,7 +15,15 @@ from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
 from services.gateway.sessions import SessionStore
-from services.gateway.web import admin, common, company, mission, staff, student
+from services.gateway.web import (
+    admin,
+    common,
+    company,
+    mission,
+    oidc,
+    staff,
+    student,
+)
 from services.gateway.web import evaluations as evaluation_pages
 from services.gateway.web.errors import install_page_errors
 from shared.platform.db import open_database
@@ -61,7 +69,16 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     install_observability(app, "gateway")
     app.include_router(dev_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    page_modules = (common, student, mission, evaluation_pages, company, staff, admin)
+    page_modules = (
+        common,
+        oidc,
+        student,
+        mission,
+        evaluation_pages,
+        company,
+        staff,
+        admin,
+    )
     for pages in page_modules:
         app.include_router(pages.router)
 

@@ -53,6 +53,8 @@ AREAS = (
     ("web/staff.py", "staff"),
     ("templates/gateway/admin/", "admin"),
     ("web/admin.py", "admin"),
+    ("web/oidc.py", "oidc"),
+    ("templates/gateway/oidc", "oidc"),
 )
 DEFAULT_AREA = "common"
 

@@ -23,6 +23,7 @@ from services.gateway.web import (
     company,
     evaluations,
     mission,
+    oidc,
     staff,
     student,
 )
@@ -37,7 +38,7 @@ from tests.e2e.journey import (
 )
 from tests.harness.campus import EmbeddedCampus, User
 
-PAGE_MODULES = (common, student, mission, evaluations, company, staff, admin)
+PAGE_MODULES = (common, oidc, student, mission, evaluations, company, staff, admin)
 
 
 @dataclass(frozen=True)
@@ -200,9 +201,14 @@ def pages(web_campus: EmbeddedCampus) -> list[Page]:
     return listed
 
 
-# Pages reached only from an email sent weeks after approval; the evaluation
-# tests render them.
-NOT_LISTED = {"/company/evaluation/{token}"}
+# The first is reached only from an email sent weeks after approval, the
+# others only through the school's OpenID provider: the evaluation and
+# single sign-on tests render them in both languages.
+NOT_LISTED = {
+    "/company/evaluation/{token}",
+    "/signin/oidc",
+    "/signin/oidc/callback",
+}
 
 
 def test_every_page_listed(pages: list[Page]) -> None:

@@ -83,7 +83,8 @@ def redirect(path: str) -> RedirectResponse:
 
 def safe_next(path: str | None) -> str:
     """Keep a return address only when it is a path of this site."""
-    if path and path.startswith("/") and not path.startswith("//"):
+    # A browser follows "//host" and "/\\host" to another site.
+    if path and path.startswith("/") and not path.startswith(("//", "/\\")):
         return path
     return "/"
 
