@@ -30,3 +30,19 @@ def security_campus(
     campus = EmbeddedCampus(tmp_path_factory.mktemp("security"), env)
     yield campus
     campus.stop()
+
+
+@pytest.fixture(scope="session")
+def strict_campus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[EmbeddedCampus]:
+    """A Campus published over HTTPS, with low limits on guesses."""
+    env = {
+        "CAMPUS_SECRET_KEY": secrets.token_hex(32),
+        "CAMPUS_PUBLIC_URL": "https://campus.ecole-campus.fr",
+        "CAMPUS_SIGN_IN_RATE_LIMIT": "3/minute",
+        "CAMPUS_LINK_RATE_LIMIT": "4/minute",
+    }
+    campus = EmbeddedCampus(tmp_path_factory.mktemp("strict"), env)
+    yield campus
+    campus.stop()
