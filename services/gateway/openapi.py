@@ -48,7 +48,7 @@ def _document_errors(paths: dict[str, Any]) -> None:
     """Give every operation the error body that Campus really returns.
 
     FastAPI documents its own 422 body, which Campus replaces with its error
-    body; each operation can also answer any other 4xx status.
+    body; each operation can also return any other 4xx status.
     """
     for operations in paths.values():
         for operation in operations.values():

@@ -31,8 +31,8 @@ from tests.harness.campus import EmbeddedCampus
 from tests.security.conftest import GENEROUS_LIMITS
 from tests.security.world import ADMIN
 
-# Examples per operation; each is sent as each of the roles below, signed
-# in as 4 roles and once anonymous. Raise it for a longer hunt.
+# Examples per operation, each sent signed in as 4 roles and once
+# anonymously. CAMPUS_FUZZ_EXAMPLES raises it for a longer hunt.
 EXAMPLES = int(os.environ.get("CAMPUS_FUZZ_EXAMPLES", "8"))
 ROLES = {
     "anonymous": None,

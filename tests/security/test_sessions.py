@@ -95,7 +95,7 @@ def test_reads_from_other_origin_pass(security_campus: EmbeddedCampus) -> None:
         "/api/v1/missions", headers={"sec-fetch-site": "cross-site"}
     )
 
-    # A read changes nothing, and the browser keeps the answer from the other
+    # A read changes nothing, and the browser keeps the response from the other
     # site, because Campus sends no CORS headers.
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
