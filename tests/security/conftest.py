@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.campus import EmbeddedCampus
+from tests.harness.campus import EmbeddedCampus, RunningCampus
 
 # High enough that the table's hundreds of refused links never reach them;
 # the rate-limit tests start a Campus with low limits of their own.
@@ -44,5 +44,18 @@ def strict_campus(
         "CAMPUS_LINK_RATE_LIMIT": "4/minute",
     }
     campus = EmbeddedCampus(tmp_path_factory.mktemp("strict"), env)
+    yield campus
+    campus.stop()
+
+
+@pytest.fixture(scope="session")
+def distributed_security_campus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningCampus]:
+    from tests.harness.distributed import DistributedCampus
+
+    campus = DistributedCampus(
+        tmp_path_factory.mktemp("security-dist"), GENEROUS_LIMITS
+    )
     yield campus
     campus.stop()

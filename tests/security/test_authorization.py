@@ -7,6 +7,7 @@ table's order, which keeps the calls that change a mission for the end.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness.campus import EmbeddedCampus, User
-from tests.security.authorization_table import OK, TABLE, UNSCANNED
+from tests.harness.campus import EmbeddedCampus, RunningCampus, User
+from tests.security.authorization_table import EMBEDDED_ONLY, OK, TABLE, UNSCANNED
 from tests.security.world import (
     CALLERS,
     COMPLETION,
@@ -79,22 +80,31 @@ class Cell:
     expected: int
 
 
-def cells() -> Iterator[Cell]:
+def cells(mode: str) -> Iterator[Cell]:
     for operation, row in TABLE.items():
         for caller, expected in zip(CALLERS, row, strict=True):
+            if mode != "embedded" and operation in EMBEDDED_ONLY:
+                expected = 404
             yield Cell(operation, caller, expected)
 
 
-@pytest.fixture(scope="module")
-def world(security_campus: EmbeddedCampus) -> Iterator[World]:
-    built = build_world(security_campus, security_campus.env["CAMPUS_SECRET_KEY"])
+@pytest.fixture(
+    scope="module",
+    params=["embedded", pytest.param("distributed", marks=pytest.mark.distributed)],
+)
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    name = (
+        "security_campus"
+        if request.param == "embedded"
+        else ("distributed_security_campus")
+    )
+    campus: RunningCampus = request.getfixturevalue(name)
+    built = build_world(campus, campus.env["CAMPUS_SECRET_KEY"])
     yield built
-    move_clock(security_campus, _now())
+    move_clock(campus, _now())
 
 
-def _now() -> Any:
-    import datetime as dt
-
+def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -155,7 +165,7 @@ def judge(world: World, cell: Cell, response: httpx.Response) -> str | None:
     return None
 
 
-def _any_email_id(campus: EmbeddedCampus) -> str:
+def _any_email_id(campus: RunningCampus) -> str:
     email_id: str = campus.mailbox()[0]["id"]
     return email_id
 
@@ -177,7 +187,7 @@ def test_table_names_every_operation(security_campus: EmbeddedCampus) -> None:
 
 def test_every_cell_holds(world: World) -> None:
     email_id = _any_email_id(world.campus)
-    ordered = sorted(cells(), key=lambda cell: cell.expected == OK)
+    ordered = sorted(cells(world.campus.mode), key=lambda cell: cell.expected == OK)
     failures = []
     for cell in ordered:
         problem = judge(world, cell, call(world, cell, email_id))

@@ -31,7 +31,7 @@ from tests.e2e.journey import (
     send_to_company,
     start_mission,
 )
-from tests.harness.campus import EmbeddedCampus, User, wait_for, wait_for_email
+from tests.harness.campus import RunningCampus, User, wait_for, wait_for_email
 
 ADMIN = "admin@ecole-campus.fr"
 # The deposit of ABROAD (ends 2027-08-27) opens one month before the end,
@@ -83,7 +83,7 @@ class Fixture:
 
 @dataclass
 class World:
-    campus: EmbeddedCampus
+    campus: RunningCampus
     secret: str
     approved: Fixture
     other_approved: Fixture
@@ -113,7 +113,7 @@ class World:
         return seen
 
 
-def _marked_mission(campus: EmbeddedCampus) -> tuple[Journey, str]:
+def _marked_mission(campus: RunningCampus) -> tuple[Journey, str]:
     journey = start_mission(campus, ABROAD)
     marker = f"leak-marker-{uuid.uuid4().hex[:12]}"
     saved = journey.student.put(
@@ -134,7 +134,7 @@ def _upload_insurance(journey: Journey) -> str:
     return file_id
 
 
-def _sent(campus: EmbeddedCampus) -> Fixture:
+def _sent(campus: RunningCampus) -> Fixture:
     journey, marker = _marked_mission(campus)
     token = send_to_company(journey)
     fixture = Fixture(journey, marker, {COMPLETION: token})
@@ -142,7 +142,7 @@ def _sent(campus: EmbeddedCampus) -> Fixture:
     return fixture
 
 
-def _approved(campus: EmbeddedCampus) -> Fixture:
+def _approved(campus: RunningCampus) -> Fixture:
     journey, marker = _marked_mission(campus)
     company_completes(journey, send_to_company(journey))
     approve(journey)
@@ -151,7 +151,7 @@ def _approved(campus: EmbeddedCampus) -> Fixture:
     return fixture
 
 
-def _evaluation_link(campus: EmbeddedCampus, fixture: Fixture) -> None:
+def _evaluation_link(campus: RunningCampus, fixture: Fixture) -> None:
     # A supervisor abroad is written to in English, "Evaluation of ...".
     email = wait_for_email(campus, fixture.journey.supervisor_email, "valuation")
     match = re.search(r"/company/evaluation/([A-Za-z0-9._-]+)", email["text"])
@@ -159,7 +159,7 @@ def _evaluation_link(campus: EmbeddedCampus, fixture: Fixture) -> None:
     fixture.links[EVALUATION] = match.group(1)
 
 
-def _report(campus: EmbeddedCampus, fixture: Fixture) -> None:
+def _report(campus: RunningCampus, fixture: Fixture) -> None:
     def deposited() -> bool:
         response = fixture.journey.student.post(
             f"/missions/{fixture.mission_id}/report",
@@ -170,7 +170,7 @@ def _report(campus: EmbeddedCampus, fixture: Fixture) -> None:
     wait_for(deposited, "the report deposit to open")
 
 
-def move_clock(campus: EmbeddedCampus, moment: dt.datetime) -> None:
+def move_clock(campus: RunningCampus, moment: dt.datetime) -> None:
     response = httpx.put(
         f"{campus.base_url}/api/v1/dev/clock",
         json={"now": moment.isoformat()},
@@ -223,7 +223,7 @@ def caller_token(world: World, caller: str, purpose: str) -> str:
     return forge_link(world.secret, this.mission_id, wrong, round_)
 
 
-def build_world(campus: EmbeddedCampus, secret: str) -> World:
+def build_world(campus: RunningCampus, secret: str) -> World:
     approved = _approved(campus)
     other_approved = _approved(campus)
     sent = _sent(campus)
