@@ -108,9 +108,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _purpose(cell: Cell) -> str | None:
+    """The purpose of the link in a company path, or None elsewhere."""
+    _, template = cell.operation.split(" ", 1)
+    if not template.startswith("/api/v1/company/"):
+        return None
+    return EVALUATION if "/company/evaluation/" in template else COMPLETION
+
+
 def _path(world: World, cell: Cell, email_id: str) -> str:
     _, template = cell.operation.split(" ", 1)
-    purpose = EVALUATION if "/company/evaluation/" in template else COMPLETION
+    purpose = _purpose(cell) or COMPLETION
     company = template.startswith("/api/v1/company/")
     values = {
         "mission_id": world.approved.mission_id,
@@ -156,9 +164,8 @@ def judge(world: World, cell: Cell, response: httpx.Response) -> str | None:
     if cell.expected != OK and status != cell.expected:
         return f"{status} where {cell.expected} was expected: {response.text[:200]}"
     if cell.operation not in UNSCANNED:
-        hidden = {f.marker for f in world.fixtures()} - world.visible_markers(
-            cell.caller
-        )
+        visible = world.visible_markers(cell.caller, _purpose(cell))
+        hidden = {f.marker for f in world.fixtures()} - visible
         shown = sorted(m for m in hidden if m in response.text)
         if shown:
             return f"{status} shows missions hidden from this caller: {shown}"

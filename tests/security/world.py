@@ -91,26 +91,43 @@ class World:
     other_sent: Fixture
     users: dict[str, User]
     emails: dict[str, str]
+    people: dict[str, set[str]] = field(default_factory=dict)
 
     def fixtures(self) -> list[Fixture]:
         return [self.approved, self.other_approved, self.sent, self.other_sent]
 
-    def visible_markers(self, caller: str) -> set[str]:
-        """Markers of the missions this caller may see, by the product's rule."""
+    def visible_markers(self, caller: str, purpose: str | None) -> set[str]:
+        """Markers of the missions this caller may see, by the product's rule.
+
+        A link shows its own mission, and only on the company paths of its
+        `purpose`; elsewhere its holder is anonymous.
+        """
+        if caller in LINK_CALLERS:
+            return self._linked_markers(caller, purpose)
         if caller in ("career_service", "admin"):
             return {f.marker for f in self.fixtures()}
         email = self.emails.get(caller)
-        seen = set()
-        for fixture in self.fixtures():
-            mission = fixture.journey.mission()
-            tutor = (mission.get("tutor") or {}).get("email")
-            if email in (mission["student"]["email"], tutor):
-                seen.add(fixture.marker)
-        if caller == "link":
-            seen |= {self.sent.marker, self.approved.marker}
-        if caller == "other_mission_link":
-            seen |= {self.other_sent.marker, self.other_approved.marker}
-        return seen
+        if email is None:
+            return set()
+        return {marker for marker, people in self._people().items() if email in people}
+
+    def _people(self) -> dict[str, set[str]]:
+        """The student and the tutor of each mission, by its marker."""
+        if not self.people:
+            for fixture in self.fixtures():
+                mission = fixture.journey.mission()
+                tutor = (mission.get("tutor") or {}).get("email")
+                people = {mission["student"]["email"], tutor}
+                self.people[fixture.marker] = {p for p in people if p}
+        return self.people
+
+    def _linked_markers(self, caller: str, purpose: str | None) -> set[str]:
+        if purpose is None or caller not in ("link", "other_mission_link"):
+            return set()
+        own = caller == "link"
+        if purpose == COMPLETION:
+            return {(self.sent if own else self.other_sent).marker}
+        return {(self.approved if own else self.other_approved).marker}
 
 
 def _marked_mission(campus: RunningCampus) -> tuple[Journey, str]:
