@@ -19,7 +19,7 @@ The callers, in column order:
 
 Callers holding a link have no session: on a path without `{token}` they are
 anonymous. Callers with a session have no link: on a path with `{token}`
-they send a token that is none.
+they send a string that is no valid link.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Every operation of the OpenAPI document against every kind of caller.
 
 The table is in `authorization_table.py`. Refusals run first, on missions
-that no allowed call has changed yet; the allowed calls then run in the
-table's order, which keeps the calls that change a mission for the end.
+that no allowed call has changed yet. The allowed calls run next, in the
+table's order, which puts the calls that change a mission last.
 """
 
 from __future__ import annotations
