@@ -224,6 +224,21 @@ def test_unusual_text_kept_intact(campus: RunningCampus, name: str) -> None:
     assert sheet.status_code == 200
 
 
+def test_longest_description_kept_whole(campus: RunningCampus) -> None:
+    journey = start_mission(campus, FRANCE)
+    text = ("réseau d'eau " * 400)[:4990] + " fin-texte"
+    assert len(text) == 5000
+
+    saved = journey.student.put(
+        f"/missions/{journey.mission_id}/sections/mission", {"description": text}
+    )
+    sheet = journey.student.get(f"/missions/{journey.mission_id}/sheet.pdf")
+
+    assert saved.status_code == 200, saved.text
+    assert journey.mission()["sections"]["mission"]["description"] == text
+    assert "fin-texte" in pdf_text(sheet.content)
+
+
 REFUSED_TEXT = {
     "null byte": ("title", "Analyse\x00"),
     "escape sequence": ("title", "\x1b[31mrouge"),
