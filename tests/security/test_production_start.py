@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from shared.platform.settings import DEFAULT_SECRET
+from tests.harness.campus import EmbeddedCampus
 from tests.harness.processes import ROOT, free_port
+from tests.security.world import ADMIN
 
 
 def _start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -50,3 +54,28 @@ def test_production_rejects_short_secret(tmp_path: Path) -> None:
     assert started.returncode == 2
     assert "at least 32 characters" in started.stderr
     assert "court-secret" not in started.stderr
+
+
+def test_production_serves_no_development_routes(tmp_path: Path) -> None:
+    env = {
+        "CAMPUS_ENVIRONMENT": "production",
+        "CAMPUS_SECRET_KEY": secrets.token_hex(32),
+    }
+    campus = EmbeddedCampus(tmp_path, env)
+    try:
+        http = httpx.Client(base_url=campus.base_url, timeout=30)
+        responses = {
+            "users": http.get("/api/v1/dev/users"),
+            "login": http.post("/api/v1/dev/login", json={"email": ADMIN}),
+            "mailbox": http.get("/api/v1/dev/mailbox"),
+            "empty mailbox": http.delete("/api/v1/dev/mailbox"),
+            "clock": http.put("/api/v1/dev/clock", json={"now": "2030-01-01T00:00"}),
+            "mailbox page": http.get("/mailbox"),
+            "login page": http.post("/login", data={"email": ADMIN}),
+        }
+    finally:
+        campus.stop()
+
+    for name, response in responses.items():
+        assert response.status_code == 404, name
+        assert "set-cookie" not in response.headers, name
