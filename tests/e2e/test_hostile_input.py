@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
+import re
+from collections.abc import Callable
 
 import pytest
 
@@ -194,6 +197,35 @@ def test_markup_shown_as_text_in_agreement(campus: RunningCampus) -> None:
     assert "mission.title" in shown
     for field in shown:
         assert by_field[field] in text, field
+
+
+def test_markup_in_evaluation_shown_as_text(
+    campus: RunningCampus, move_clock: Callable[[dt.datetime], None]
+) -> None:
+    journey = start_mission(campus, FRANCE)
+    company_completes(journey, send_to_company(journey))
+    approve(journey)
+    path = f"/missions/{journey.mission_id}/evaluations"
+    wait_for(
+        lambda: journey.student.get(path).status_code == 200, "the evaluation file"
+    )
+    move_clock(dt.datetime(2027, 6, 30, 6, 1, tzinfo=dt.UTC))
+    invitation = wait_for_email(campus, journey.supervisor_email, "valuation")
+    link = re.search(r"/company/evaluation/([A-Za-z0-9._-]+)", invitation["text"])
+    assert link is not None
+    supervisor = User(campus)
+    form = supervisor.get(f"/company/evaluation/{link.group(1)}").json()
+    questions = form["company_evaluation"]["definition"]["questions"]
+    question = next(q for q in questions if q["type"] in ("text", "long_text"))
+    text = markup(95)
+
+    saved = supervisor.put(
+        f"/company/evaluation/{link.group(1)}", {"answers": {question["id"]: text}}
+    )
+    page = supervisor.http.get(f"/company/evaluation/{link.group(1)}").text
+
+    assert saved.status_code == 200, saved.text
+    assert _shown_as_text(page, text)
 
 
 UNUSUAL_TEXT = {
