@@ -31,7 +31,11 @@ def _tampered(token: str) -> list[str]:
     claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     other_mission = claims.replace(b'"m":"', b'"m":"0')
     forged = base64.urlsafe_b64encode(other_mission).decode().rstrip("=")
-    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    # The signature's first character carries 6 bits of it. Its last one
+    # carries only 4, and base64 decoders ignore the other 2.
+    signed, signature = token.rsplit(".", 1)
+    first = "A" if signature[0] != "A" else "B"
+    flipped = f"{signed}.{first}{signature[1:]}"
     return [f"{forged}.{rest}", token.rsplit(".", 1)[0], flipped, token + "x"]
 
 
