@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from services.demo import seed_demo_missions
 from services.documents import app as documents_app
@@ -180,10 +181,27 @@ def _run_maintenance(command: str, settings: Settings, names: list[str]) -> None
         print(json.dumps(snapshot(settings, names), default=str, sort_keys=True))
 
 
+def _settings_or_exit(parser: argparse.ArgumentParser) -> Settings:
+    """Read the settings, or exit naming each invalid one without its value.
+
+    Pydantic's own message repeats every input, the secret key included.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = [
+            f"- {'.'.join(map(str, item['loc'])) or 'settings'}: {item['msg']}"
+            for item in error.errors()
+        ]
+        parser.exit(
+            2, "Campus cannot start, invalid settings:\n" + "\n".join(lines) + "\n"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    settings = _settings_or_exit(parser)
     if "public_url" not in settings.model_fields_set:
         settings = settings.model_copy(
             update={"public_url": f"http://{args.host}:{args.port}"}

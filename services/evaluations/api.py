@@ -18,7 +18,7 @@ from services.evaluations.views import overview_row, present
 from shared.events.fields import IsoDate
 from shared.events.fields import Message as MessageText
 from shared.platform.actors import CurrentActor, require_role
-from shared.platform.links import LinkUsedError, read_link
+from shared.platform.links import read_link, used_link_error
 
 router = APIRouter(prefix="/internal")
 EVALUATION_PURPOSE = "company_evaluation"
@@ -148,9 +148,10 @@ def _linked_mission(request: Request, token: str) -> str:
     )
     file = _commands(request).load(claims.mission_id)
     if claims.round != file.supervisor_round:
-        raise LinkUsedError(
+        raise used_link_error(
             "this link was replaced: the career service sent a new one to the "
-            "supervisor now named for this internship"
+            "supervisor now named for this internship",
+            claims,
         )
     return claims.mission_id
 

@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from services.gateway import api, devclock, evaluations, files
 from services.gateway.clients import ServiceClients
+from services.gateway.guards import install_guards
 from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
 from services.gateway.openapi import fetch_service_documents, merged_openapi
 from services.gateway.session import dev_router
@@ -64,6 +65,7 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
             settings.max_body_bytes, upload_body_max_bytes(settings.upload_max_bytes)
         ),
     )
+    install_guards(app, settings)
     # Added last so that it wraps the middleware above. `ServiceClients.request`
     # forwards the request id that it binds to the services.
     install_observability(app, "gateway")

@@ -15,7 +15,7 @@ from shared.events.fields import Message as MessageText
 from shared.events.sections import SECTION_MODELS
 from shared.platform.actors import CurrentActor, require_role
 from shared.platform.csvexport import to_csv
-from shared.platform.links import LinkUsedError, read_link
+from shared.platform.links import read_link, used_link_error
 
 router = APIRouter(prefix="/api/v1")
 
@@ -330,9 +330,10 @@ def _company_mission(request: Request, token: str) -> Mission:
     )
     mission = _commands(request).load(claims.mission_id)
     if claims.round != mission.company_round or mission.status != "sent_to_company":
-        raise LinkUsedError(
+        raise used_link_error(
             "this link was already used or replaced by a newer one; "
-            "use the latest email from Campus"
+            "use the latest email from Campus",
+            claims,
         )
     return mission
 

@@ -16,6 +16,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates outside these years are typing mistakes, and computing lead times
+# from them could leave the range of `datetime.date`.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
 
 
 def _single_line(value: str) -> str:
@@ -38,6 +42,15 @@ def _iso_date(value: object) -> object:
     return value
 
 
+def _plausible_date(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"{value} is out of range: give a date between {EARLIEST_DATE} and "
+            f"{LATEST_DATE}"
+        )
+    return value
+
+
 def _country_code(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
@@ -55,5 +68,7 @@ LongText = Annotated[
     str, Field(min_length=1, max_length=5000), AfterValidator(_multi_line)
 ]
 Message = Annotated[str, Field(max_length=5000), AfterValidator(_multi_line)]
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[
+    dt.date, BeforeValidator(_iso_date), AfterValidator(_plausible_date)
+]
 CountryCode = Annotated[str, AfterValidator(_country_code)]

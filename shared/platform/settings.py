@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+import limits
 from pydantic import Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -97,6 +98,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body the gateway accepts."
     )
+    sign_in_rate_limit: str = Field(
+        "10/minute",
+        description="Failed sign-ins allowed per client address, in the notation "
+        "of the limits package (for example 10/minute or 50/hour); then 429.",
+    )
+    link_rate_limit: str = Field(
+        "30/minute",
+        description="Invalid, expired or malformed company links allowed per "
+        "client address (for example 30/minute); then 429.",
+    )
     s3_endpoint_url: str | None = Field(
         None,
         description="Address of an S3-compatible object store, for example "
@@ -148,15 +159,29 @@ class Settings(BaseSettings):
             )
         return {**DEFAULT_UPLOAD_MAX_BYTES, **value}
 
+    @field_validator("sign_in_rate_limit", "link_rate_limit", mode="after")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{value!r} is not a rate limit: write a count per period, "
+                "for example 10/minute or 100/hour"
+            ) from error
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "CAMPUS_SECRET_KEY is the development default, which anyone can "
+                "read in the source: set it to a random value in production, "
+                "for example the output of `openssl rand -hex 32`"
+            )
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError(
                 "CAMPUS_SECRET_KEY must have at least 32 characters in production"
-            )
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError(
-                "CAMPUS_SECRET_KEY must be set to a random value in production"
             )
         if self.environment == "production" and self.dev_login:
             raise ValueError("CAMPUS_DEV_LOGIN cannot be on in production")

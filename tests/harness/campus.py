@@ -28,6 +28,7 @@ Email = dict[str, Any]
 class RunningCampus(Protocol):
     base_url: str
     mode: str
+    env: dict[str, str]
 
     def mailbox(self) -> list[Email]:
         """Every email sent so far, newest first: id, to, subject, text, html."""

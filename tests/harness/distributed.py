@@ -113,8 +113,9 @@ class DistributedCampus:
 
     mode = "distributed"
 
-    def __init__(self, work_dir: Path) -> None:
+    def __init__(self, work_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.work_dir = work_dir
+        self.extra_env = extra_env or {}
         self.run_id = f"r{secrets.token_hex(4)}"
         self._processes: list[subprocess.Popen[bytes]] = []
         self._launched: dict[
@@ -165,6 +166,7 @@ class DistributedCampus:
             "CAMPUS_S3_BUCKET": f"campus-{self.run_id}",
             "CAMPUS_S3_ACCESS_KEY": "campus-test",
             "CAMPUS_S3_SECRET_KEY": "campus-test-secret",
+            **self.extra_env,
         }
         self.env = {**env, "CAMPUS_DATA_DIR": str(self.work_dir / "commands")}
         health_urls = {name: f"{service_urls[name]}/health/ready" for name in SERVICES}

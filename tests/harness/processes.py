@@ -34,7 +34,7 @@ def start_process(
 
 
 def wait_until_up(
-    url: str, process: subprocess.Popen[bytes], log_path: Path, seconds: float = 60
+    url: str, process: subprocess.Popen[bytes], log_path: Path, seconds: float = 180
 ) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
