@@ -48,6 +48,14 @@ class Reason(Body_):
     reason: MessageText | None = None
 
 
+class TutorChoice(Body_):
+    email: str = Field(description="The new tutor's email, a tutor of the program.")
+    reason: MessageText | None = None
+    force: StrictBool = Field(
+        False, description="Assign even if the tutor is at capacity."
+    )
+
+
 MissionJSON = dict[str, Any]
 
 
@@ -74,6 +82,21 @@ def _present_for_company(request: Request, mission: Mission) -> MissionJSON:
 @router.get("/programs")
 def list_programs(request: Request, actor: CurrentActor) -> list[dict[str, Any]]:
     return [p.model_dump(mode="json") for p in _commands(request).programs.values()]
+
+
+@router.get("/programs/{program_id}/tutors")
+def program_tutors(
+    request: Request, actor: CurrentActor, program_id: str
+) -> list[dict[str, Any]]:
+    """List the program's tutors with their capacity and current load."""
+    require_role(actor, "career_service", "admin")
+    commands = _commands(request)
+    program = commands.program(program_id)
+    loads = commands.tutor_loads(program)
+    return [
+        {**tutor.model_dump(mode="json"), "load": loads[tutor.email]}
+        for tutor in program.tutors
+    ]
 
 
 @router.post("/missions", status_code=201)
@@ -295,6 +318,17 @@ def change_supervisor(
 ) -> MissionJSON:
     """Change the supervisor at any time (career service); fresh links follow."""
     mission = _commands(request).change_supervisor(actor, mission_id, fields)
+    return _present(request, mission)
+
+
+@router.put("/missions/{mission_id}/tutor")
+def reassign_tutor(
+    request: Request, actor: CurrentActor, mission_id: str, body: TutorChoice
+) -> MissionJSON:
+    """Give the mission to another tutor of its program (career service)."""
+    mission = _commands(request).reassign_tutor(
+        actor, mission_id, body.email, body.reason, body.force
+    )
     return _present(request, mission)
 
 
