@@ -380,8 +380,9 @@ class MissionCommands:
         mission = self.load(mission_id)
         self._expect_status(mission, *_NOT_CANCELLED)
         program = self.program(mission.program_id)
-        wanted = email.strip().lower()
-        tutor = next((t for t in program.tutors if t.email.lower() == wanted), None)
+        requested = email.strip().lower()
+        tutor = next((t for t in program.tutors if t.email.lower() == requested), None)
+
         if tutor is None:
             known = ", ".join(t.email for t in program.tutors) or "none"
             raise InvalidFieldError(
@@ -391,6 +392,7 @@ class MissionCommands:
             )
         if tutor.email == mission.tutor_email:
             return mission
+
         load = self.tutor_loads(program)[tutor.email]
         if load >= tutor.capacity and not force:
             raise ConflictError(

@@ -1,8 +1,8 @@
 """The admin's changes to the programs: rules and tutors' capacities, as events.
 
 The seed file gives each program's starting rules. Each change is an event of
-the program's own aggregate, `program-<id>`; the missions service folds them
-over the seed when it starts, and applies each new one at once, so every
+the program's own aggregate, `program-<id>`. The missions service applies
+these events over the seed when it starts and before each request, so every
 command reads the rules in force.
 """
 

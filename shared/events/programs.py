@@ -17,7 +17,7 @@ class ProgramEvent(DomainEvent):
 
 @register
 class ProgramRulesChanged(ProgramEvent):
-    """The admin changed some rules of a program; `rules` holds the new values."""
+    """The admin changed some rules of a program; `rules` contains the new values."""
 
     program_id: str
     rules: dict[str, Any]

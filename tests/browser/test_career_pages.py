@@ -69,6 +69,8 @@ def test_career_service_gives_final_approval(
     page = staff_page(open_page, CAREER_SERVICE)
     page.goto("/career?status=career_service_review")
     page.locator(f'table a[href="/missions/{journey.mission_id}"]').click()
+    next_action = page.locator(".todo").inner_text()
+    assert "Give the final approval, or send the sheet back" in next_action
 
     page.get_by_role("button", name="Give the final approval").click()
 

@@ -42,6 +42,8 @@ def test_tutor_approves_from_mission_page(
     journey, tutor = reach_tutor_review(web_campus)
     page = staff_page(open_page, tutor.email, "fr")
     page.goto(f"/missions/{journey.mission_id}")
+    next_action = page.locator(".todo").inner_text()
+    assert "Validez la fiche, ou refusez-la avec un motif" in next_action
 
     page.get_by_role("button", name="Valider la fiche").click()
 
@@ -76,7 +78,7 @@ def test_tutor_kept_out_of_others_pages(
     mission_page = page.goto(f"/missions/{journey.mission_id}")
     career_page = page.goto("/career")
 
-    # Another tutor's sheet is not even said to exist; staff pages are refused.
+    # Another tutor's sheet is reported as not found, and staff pages as forbidden.
     assert mission_page is not None and mission_page.status == 404
     assert career_page is not None and career_page.status == 403
     assert "This page is not for your role." in page.locator("main").inner_text()

@@ -7,10 +7,11 @@ from tests.e2e.journey import (
     STUDENT,
     TUTORS,
     Journey,
+    approve,
     reach_company_completed,
     reach_tutor_review,
 )
-from tests.harness.campus import RunningCampus, User, wait_for_email
+from tests.harness.campus import RunningCampus, User, wait_for, wait_for_email
 
 BACHELOR = "bach-2-2026"
 BACHELOR_SUMMER = {
@@ -46,6 +47,30 @@ def test_reassigned_tutor_takes_over(campus: RunningCampus) -> None:
     approved = User(campus, other).post(f"/missions/{journey.mission_id}/tutor/approve")
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "career_service_review"
+
+
+def test_evaluation_file_follows_new_tutor(campus: RunningCampus) -> None:
+    journey = reach_company_completed(campus)
+    mission = approve(journey)
+    other = next(email for email in TUTORS if email != mission["tutor"]["email"])
+    career = User(campus, CAREER_SERVICE)
+
+    def file_tutor() -> str | None:
+        for row in career.get("/evaluations").json():
+            if row["mission_id"] == journey.mission_id:
+                tutor: str | None = row["tutor_email"]
+                return tutor
+        return None
+
+    wait_for(file_tutor, "the evaluation file to open")
+    response = career.put(f"/missions/{journey.mission_id}/tutor", {"email": other})
+
+    assert response.status_code == 200, response.text
+    wait_for(lambda: file_tutor() == other, "the evaluation file to name the new tutor")
+    new_tutor = User(campus, other)
+    assert (
+        new_tutor.get(f"/missions/{journey.mission_id}/evaluations").status_code == 200
+    )
 
 
 def test_same_tutor_changes_nothing(campus: RunningCampus) -> None:

@@ -40,13 +40,13 @@ async def _programs(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/admin/programs")
 async def programs_page(request: Request) -> Response:
-    """Each program's rules: window, durations, type, lead times and options."""
+    """Show each program's rules: window, durations, type, lead times and options."""
     page_user(request, "admin")
     return render(request, "admin/programs.html", programs=await _programs(request))
 
 
 def _rules(form: Any) -> dict[str, Any] | str:
-    """Read the rules form; return the rules, or the name of a field not a number."""
+    """Read the rules form. Return the rules, or the first field not a number."""
     rules: dict[str, Any] = {}
     for name in DATE_RULES:
         value = form.get(name)
@@ -88,7 +88,7 @@ async def change_rules(request: Request, program_id: str) -> Response:
 
 @router.get("/admin/tutors")
 async def tutors_page(request: Request) -> Response:
-    """The tutors of each program, with their capacity and current load."""
+    """Show the tutors of each program, with their capacity and current load."""
     page_user(request, "admin")
     programs = await _programs(request)
     for program in programs:

@@ -1,8 +1,8 @@
 """Pages of the academic tutor and the career service, and their mission actions.
 
-Each action posts a form here; the handler calls the public API as the
-visitor, keeps a message for the next page and goes back to the queue, or to
-the mission's page with the API's reason when it refused.
+Each action posts a form here. The handler calls the public API as the
+visitor and keeps a message for the next page. It then goes back to the
+queue, or to the mission's page with the API's error when the API rejected it.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def _act(
 
 @router.get("/tutor")
 async def tutor_home(request: Request) -> Response:
-    """What the tutor has to do now: sheets to approve, reports to review."""
+    """Show what the tutor has to do now: sheets to approve, reports to review."""
     page_user(request, "tutor")
     waiting = _missions(await api(request, "GET", "/missions?status=tutor_review"))
     approved = _missions(await api(request, "GET", "/missions?status=approved"))
@@ -273,7 +273,7 @@ async def at_risk_page(request: Request) -> Response:
 
 @router.get("/career/emails")
 async def emails_page(request: Request) -> Response:
-    """The log of emails, newest first, optionally for one mission."""
+    """Show the log of emails, newest first, optionally for one mission."""
     page_user(request, *CAREER_ROLES)
     mission_id = request.query_params.get("mission_id", "").strip()
     params = {"mission_id": mission_id} if mission_id else None
@@ -392,9 +392,41 @@ async def record_originals(request: Request, mission_id: str) -> Response:
 
 
 async def _career_actions(request: Request, mission: dict[str, Any]) -> dict[str, Any]:
-    """The program's tutors with their load, to choose a new one."""
+    """Load the program's tutors with their load, to choose a new one."""
     response = await api(request, "GET", f"/programs/{mission['program']['id']}/tutors")
     return {"tutors": _missions(response)}
 
 
+def tutor_next_action(mission: dict[str, Any]) -> str:
+    """Return the catalog id of what the academic tutor does next on the sheet."""
+    if mission["status"] == "tutor_review":
+        return N_("Approve the sheet, or refuse it with a reason for the student.")
+    return N_("Nothing for you to decide on this sheet now.")
+
+
+CAREER_NEXT_ACTIONS = {
+    "draft": N_("Wait for the student to complete the sheet and send it."),
+    "derogation_pending": N_("Decide on the derogation request."),
+    "sent_to_company": N_("Wait for the company to complete the sheet."),
+    "company_completed": N_("Wait for the student to check the company's data."),
+    "tutor_review": N_("Wait for the academic tutor's decision."),
+    "career_service_review": N_(
+        "Give the final approval, or send the sheet back with a reason."
+    ),
+    "cancelled": N_("Nothing more: the sheet is cancelled."),
+}
+
+
+def career_next_action(mission: dict[str, Any]) -> str:
+    """Return the catalog id of what the career service does next on the sheet."""
+    if mission["status"] != "approved":
+        return CAREER_NEXT_ACTIONS[mission["status"]]
+    if not mission.get("originals_received_at"):
+        return N_("Record the three signed originals when they arrive.")
+    return N_("Nothing to do now: the agreement is complete and signed.")
+
+
 mission_page.ACTION_CONTEXT["career_service"] = _career_actions
+mission_page.NEXT_ACTION["tutor"] = tutor_next_action
+mission_page.NEXT_ACTION["career_service"] = career_next_action
+mission_page.NEXT_ACTION["admin"] = career_next_action
