@@ -14,7 +14,9 @@ from tests.harness.campus import EmbeddedCampus
 OpenPage = Callable[..., Page]
 
 
-@pytest.fixture(scope="session")
+# One browser per module: Playwright's sync API keeps an event loop running
+# in this thread, which would break the async tests collected after it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as running:
         yield running
