@@ -239,6 +239,8 @@ async def _at_risk(
         if deadline <= today + warning:
             late.append({**mission, "overdue": deadline < today})
     late.sort(key=lambda mission: str(mission["deadline"]))
+    # NOTE: one request per approved sheet abroad; a school with thousands of
+    # them would want the documents service to list missing certificates.
     uninsured = []
     for mission in missions:
         if mission["status"] != "approved" or mission.get("location") != "abroad":
