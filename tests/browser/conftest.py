@@ -14,9 +14,7 @@ from tests.harness.campus import EmbeddedCampus
 OpenPage = Callable[..., Page]
 
 
-# One browser per module: Playwright's sync API keeps an event loop running
-# in this thread, which would break the async tests collected after it.
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with chromium() as running:
         yield running
