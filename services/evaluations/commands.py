@@ -133,6 +133,19 @@ class EvaluationCommands:
         )
         self._append(file, None, [renewed])
 
+    def renew_tutor(self, assigned: EventEnvelope) -> None:
+        """Follow a change of tutor, so the new one reviews the report."""
+        mission_id = assigned.aggregate_id
+        if not self.store.load(f"evaluation-{mission_id}"):
+            return
+        file = self.load(mission_id)
+        if file.tutor_email == assigned.data["tutor_email"]:
+            return
+        renewed = ev.TutorRenewed(
+            mission_id=mission_id, tutor_email=assigned.data["tutor_email"]
+        )
+        self._append(file, None, [renewed])
+
     def record_certificate(self, uploaded: EventEnvelope) -> None:
         mission_id, file_id = uploaded.data["mission_id"], uploaded.data["file_id"]
         if not self.store.load(f"evaluation-{mission_id}"):

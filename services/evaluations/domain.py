@@ -109,6 +109,8 @@ def _changes(
                 "supervisor_email": event.supervisor_email,
                 "supervisor_round": event.supervisor_round,
             }
+        case ev.TutorRenewed():
+            return {"tutor_email": event.tutor_email}
         case ev.CertificateRecorded():
             return {"certificate_file_id": event.file_id}
     return {}

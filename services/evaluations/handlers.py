@@ -13,7 +13,7 @@ from shared.platform.eventlog import Handler
 def make_handler(
     commands: EvaluationCommands, on_append: Callable[[], None]
 ) -> Handler:
-    """Open a file on approval, follow supervisor changes and certificates.
+    """Open a file on approval, follow supervisor and tutor changes, certificates.
 
     Each reaction is idempotent: opening appends at version 0 only once, and
     the others compare with the file's state before appending.
@@ -26,6 +26,8 @@ def make_handler(
                     on_append()
             case "SupervisorChanged":
                 commands.renew_supervisor(envelope)
+            case "TutorAssigned":
+                commands.renew_tutor(envelope)
             case "FileUploaded" if envelope.data.get("kind") == "certificate":
                 commands.record_certificate(envelope)
 

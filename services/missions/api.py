@@ -48,10 +48,38 @@ class Reason(Body_):
     reason: MessageText | None = None
 
 
+class ProgramRules(Body_):
+    """The rules to change; the others stay as they are."""
+
+    earliest_start: IsoDate | None = None
+    latest_end: IsoDate | None = None
+    min_weeks: int | None = Field(None, ge=0)
+    max_weeks: int | None = Field(None, ge=1)
+    internship_type: Literal["short", "long"] | None = None
+    lead_time_france_days: int | None = Field(None, ge=0)
+    lead_time_abroad_days: int | None = Field(None, ge=0)
+    allows_one_day: StrictBool | None = None
+    allows_overlap: StrictBool | None = None
+
+
+class Capacity(Body_):
+    capacity: int = Field(ge=0, description="Missions the tutor can follow at once.")
+
+
+class TutorChoice(Body_):
+    email: str = Field(description="The new tutor's email, a tutor of the program.")
+    reason: MessageText | None = None
+    force: StrictBool = Field(
+        False, description="Assign even if the tutor is at capacity."
+    )
+
+
 MissionJSON = dict[str, Any]
 
 
 def _commands(request: Request) -> MissionCommands:
+    # Rules an admin changed, here or on another replica, apply at once.
+    request.app.state.program_commands.refresh()
     commands: MissionCommands = request.app.state.commands
     return commands
 
@@ -74,6 +102,51 @@ def _present_for_company(request: Request, mission: Mission) -> MissionJSON:
 @router.get("/programs")
 def list_programs(request: Request, actor: CurrentActor) -> list[dict[str, Any]]:
     return [p.model_dump(mode="json") for p in _commands(request).programs.values()]
+
+
+@router.get("/programs/{program_id}/tutors")
+def program_tutors(
+    request: Request, actor: CurrentActor, program_id: str
+) -> list[dict[str, Any]]:
+    """List the program's tutors with their capacity and current load."""
+    require_role(actor, "career_service", "admin")
+    return _tutors_with_load(request, program_id)
+
+
+def _tutors_with_load(request: Request, program_id: str) -> list[dict[str, Any]]:
+    commands = _commands(request)
+    program = commands.program(program_id)
+    loads = commands.tutor_loads(program)
+    return [
+        {**tutor.model_dump(mode="json"), "load": loads[tutor.email]}
+        for tutor in program.tutors
+    ]
+
+
+@router.put("/programs/{program_id}")
+def change_program_rules(
+    request: Request, actor: CurrentActor, program_id: str, body: ProgramRules
+) -> dict[str, Any]:
+    """Change some of a program's rules (admin); sheets already dated keep theirs."""
+    rules = body.model_dump(exclude_unset=True)
+    program = request.app.state.program_commands.change_rules(actor, program_id, rules)
+    result: dict[str, Any] = program.model_dump(mode="json")
+    return result
+
+
+@router.put("/programs/{program_id}/tutors/{tutor_email}")
+def change_tutor_capacity(
+    request: Request,
+    actor: CurrentActor,
+    program_id: str,
+    tutor_email: str,
+    body: Capacity,
+) -> list[dict[str, Any]]:
+    """Change a tutor's capacity in a program (admin); returns the tutors' loads."""
+    request.app.state.program_commands.change_capacity(
+        actor, program_id, tutor_email, body.capacity
+    )
+    return _tutors_with_load(request, program_id)
 
 
 @router.post("/missions", status_code=201)
@@ -295,6 +368,17 @@ def change_supervisor(
 ) -> MissionJSON:
     """Change the supervisor at any time (career service); fresh links follow."""
     mission = _commands(request).change_supervisor(actor, mission_id, fields)
+    return _present(request, mission)
+
+
+@router.put("/missions/{mission_id}/tutor")
+def reassign_tutor(
+    request: Request, actor: CurrentActor, mission_id: str, body: TutorChoice
+) -> MissionJSON:
+    """Give the mission to another tutor of its program (career service)."""
+    mission = _commands(request).reassign_tutor(
+        actor, mission_id, body.email, body.reason, body.force
+    )
     return _present(request, mission)
 
 

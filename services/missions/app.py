@@ -6,6 +6,7 @@ from services.missions import projections
 from services.missions.api import router
 from services.missions.application import MissionCommands
 from services.missions.figures import FigureCalculator
+from services.missions.program_admin import ProgramCommands
 from services.missions.programs import Program
 from services.missions.queries import MissionQueries
 from shared.platform.clock import AdjustableClock, Clock, SystemClock
@@ -37,6 +38,11 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.state.commands = MissionCommands(
         store, programs, figures, on_append=relay.notify, clock=clock.now
     )
+    program_commands = ProgramCommands(
+        store, programs, on_append=relay.notify, clock=clock.now
+    )
+    program_commands.refresh()
+    app.state.program_commands = program_commands
     app.include_router(dev_clock_router)
     app.state.queries = MissionQueries(store.database)
     app.include_router(router)

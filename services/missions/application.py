@@ -361,6 +361,56 @@ class MissionCommands:
         )
         return self._append(mission, actor.email, [changed])
 
+    def tutor_loads(self, program: Program) -> dict[str, int]:
+        """Count the missions each tutor of the program follows, cancelled aside."""
+        emails = [tutor.email for tutor in program.tutors]
+        with self.store.database.transaction() as tx:
+            return projections.tutor_loads(tx, program.id, emails)
+
+    def reassign_tutor(
+        self,
+        actor: Actor,
+        mission_id: str,
+        email: str,
+        reason: str | None,
+        force: bool,
+    ) -> Mission:
+        """Give the mission to another tutor of its program, within capacity."""
+        require_role(actor, "career_service", "admin")
+        mission = self.load(mission_id)
+        self._expect_status(mission, *_NOT_CANCELLED)
+        program = self.program(mission.program_id)
+        requested = email.strip().lower()
+        tutor = next((t for t in program.tutors if t.email.lower() == requested), None)
+
+        if tutor is None:
+            known = ", ".join(t.email for t in program.tutors) or "none"
+            raise InvalidFieldError(
+                f"{email!r} is not a tutor of the program {program.id}; "
+                f"its tutors are: {known}",
+                field="email",
+            )
+        if tutor.email == mission.tutor_email:
+            return mission
+
+        load = self.tutor_loads(program)[tutor.email]
+        if load >= tutor.capacity and not force:
+            raise ConflictError(
+                f"{tutor.email} already follows {load} missions of this program, "
+                f"the capacity is {tutor.capacity}: choose another tutor, or send "
+                "force true to go over the capacity",
+                code="tutor_at_capacity",
+                field="email",
+            )
+        assigned = ev.TutorAssigned(
+            tutor_email=tutor.email,
+            tutor_name=tutor.name,
+            previous_tutor_email=mission.tutor_email,
+            status=mission.status,
+            reason=(reason or "").strip() or None,
+        )
+        return self._append(mission, actor.email, [assigned])
+
     def record_originals(self, actor: Actor, mission_id: str) -> Mission:
         require_role(actor, "career_service", "admin")
         mission = self.load(mission_id)
@@ -388,9 +438,7 @@ class MissionCommands:
 
     def _assign_tutor(self, mission: Mission) -> ev.TutorAssigned:
         program = self.program(mission.program_id)
-        emails = [tutor.email for tutor in program.tutors]
-        with self.store.database.transaction() as tx:
-            loads = projections.tutor_loads(tx, program.id, emails)
+        loads = self.tutor_loads(program)
         available = [t for t in program.tutors if loads[t.email] < t.capacity]
         if not available:
             raise ConflictError(

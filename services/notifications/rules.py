@@ -101,6 +101,18 @@ def emails_for(
                     context={"link": mission_link, "message": data.get("message")},
                 )
             ]
+        case "TutorAssigned" if (
+            data.get("previous_tutor_email") and data.get("status") == "tutor_review"
+        ):
+            # A tutor reassigned while the sheet awaits approval gets the request.
+            return [
+                OutgoingEmail(
+                    kind="tutor_request",
+                    to=data["tutor_email"],
+                    language="fr",
+                    context={"link": mission_link, "message": data.get("reason")},
+                )
+            ]
         case "TutorRefused":
             return [
                 student_email(

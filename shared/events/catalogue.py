@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from shared.events import documents, evaluations, missions
+from shared.events import documents, evaluations, missions, programs
 
 TOPICS: dict[str, str] = {
     "mission": "campus.missions.v1",
     "document": "campus.documents.v1",
     "evaluation": "campus.evaluations.v1",
+    "program": "campus.programs.v1",
 }
 
-EVENT_MODULES = (missions, documents, evaluations)
+EVENT_MODULES = (missions, documents, evaluations, programs)
 
 
 def topic_for(aggregate_type: str) -> str:

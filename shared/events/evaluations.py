@@ -89,6 +89,14 @@ class SupervisorRenewed(EvaluationEvent):
 
 
 @register
+class TutorRenewed(EvaluationEvent):
+    """The career service gave the mission to another tutor, who now reviews."""
+
+    mission_id: str
+    tutor_email: str
+
+
+@register
 class CertificateRecorded(EvaluationEvent):
     mission_id: str
     file_id: str

@@ -75,8 +75,17 @@ class CompanyCompleted(MissionEvent):
 
 @register
 class TutorAssigned(MissionEvent):
+    """A tutor now follows the mission: chosen at confirmation, or reassigned.
+
+    A reassignment by the career service names the previous tutor, the
+    mission's status at that moment, and why.
+    """
+
     tutor_email: str
     tutor_name: str
+    previous_tutor_email: str | None = None
+    status: str | None = None
+    reason: str | None = None
 
 
 @register
