@@ -7,7 +7,11 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import OpenPage
-from tests.e2e.journey import company_token_in, pdf_text, unique_supervisor_email
+from tests.e2e.journey import (
+    company_token_in,
+    pdf_text,
+    unique_supervisor_email,
+)
 from tests.harness.browser import PHONE_WIDTH, check_page
 from tests.harness.campus import EmbeddedCampus, wait_for_email
 from tests.harness.seed import fresh_student
@@ -93,9 +97,7 @@ def company_completes(
     expect(company.locator("h1")).to_have_text("Merci, la fiche est validée.")
 
 
-def test_student_and_company_journey(
-    open_page: OpenPage, web_campus: EmbeddedCampus
-) -> None:
+def test_four_actors_journey(open_page: OpenPage, web_campus: EmbeddedCampus) -> None:
     student_email = fresh_student("en")
     supervisor = unique_supervisor_email()
     student = open_page(student_email, language="en")

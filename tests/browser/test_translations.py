@@ -29,6 +29,8 @@ from services.gateway.web import (
 )
 from tests.e2e.journey import (
     ABROAD,
+    CAREER_SERVICE,
+    Journey,
     FRANCE,
     approve,
     company_completes,
@@ -38,6 +40,7 @@ from tests.e2e.journey import (
 )
 from tests.harness.campus import EmbeddedCampus, User
 
+ADMIN = "admin@ecole-campus.fr"
 PAGE_MODULES = (common, oidc, student, mission, evaluations, company, staff, admin)
 
 
@@ -198,7 +201,31 @@ def pages(web_campus: EmbeddedCampus) -> list[Page]:
                 journey.student,
             ),
         ]
+    reviewed = reach_company_completed(web_campus)
+    tutor = User(web_campus, completed_tutor(reviewed))
+    career = User(web_campus, CAREER_SERVICE)
+    admin_user = User(web_campus, ADMIN)
+    listed += [
+        Page("/tutor", "/tutor", tutor),
+        Page("/missions/{mission_id}", f"/missions/{reviewed.mission_id}", tutor),
+        Page("/career", "/career", career),
+        Page("/career/derogations", "/career/derogations", career),
+        Page("/career/at-risk", "/career/at-risk", career),
+        Page("/career/emails", "/career/emails", career),
+        Page("/missions/{mission_id}", f"/missions/{abroad.mission_id}", career),
+        Page("/missions/{mission_id}", f"/missions/{completed.mission_id}", career),
+        Page("/admin/programs", "/admin/programs", admin_user),
+        Page("/admin/tutors", "/admin/tutors", admin_user),
+    ]
     return listed
+
+
+def completed_tutor(journey: Journey) -> str:
+    """Confirm a completed sheet so that a tutor has it to review; return them."""
+    confirmed = journey.student.post(f"/missions/{journey.mission_id}/confirm", {})
+    assert confirmed.status_code == 200, confirmed.text
+    email: str = confirmed.json()["tutor"]["email"]
+    return email
 
 
 # The first is reached only from an email sent weeks after approval, the
