@@ -31,6 +31,10 @@ Row = tuple[int, int, int, int, int, int, int, int, int, int, int]
 TABLE: dict[str, Row] = {
     #                                                   anon stu ostu tut otut cs  adm link olink exp purp
     "GET /api/v1/programs":                             (401, OK, OK,  OK, OK,  OK, OK, 401, 401, 401, 401),
+    "GET /api/v1/programs/{program_id}/tutors":         (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),
+    "PUT /api/v1/programs/{program_id}":                (401, 403, 403, 403, 403, 403, OK, 401, 401, 401, 401),
+    "PUT /api/v1/programs/{program_id}/tutors/{tutor_email}": (401, 403, 403, 403, 403, 403, OK, 401, 401, 401, 401),
+    "PUT /api/v1/missions/{mission_id}/tutor":          (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),
     "POST /api/v1/missions":                            (401, OK, OK,  403, 403, 403, 403, 401, 401, 401, 401),
     "GET /api/v1/missions":                             (401, OK, OK,  OK, OK,  OK, OK, 401, 401, 401, 401),
     "GET /api/v1/missions/export.csv":                  (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),

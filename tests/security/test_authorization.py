@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.journey import PROGRAM
 from tests.harness.campus import EmbeddedCampus, RunningCampus, User
 from tests.security.authorization_table import EMBEDDED_ONLY, OK, TABLE, UNSCANNED
 from tests.security.world import (
@@ -57,6 +58,9 @@ JSON_BODIES: dict[str, Any] = {
     "PUT /api/v1/company/evaluation/{token}": {"answers": {}},
     "POST /api/v1/company/evaluation/{token}/submit": {"answers": {}},
     "POST /api/v1/dev/login": {"email": "sophie.bernard@ecole-campus.fr"},
+    # The seed's own values, so that an admin's allowed change changes nothing.
+    "PUT /api/v1/programs/{program_id}": {"min_weeks": 4},
+    "PUT /api/v1/programs/{program_id}/tutors/{tutor_email}": {"capacity": 40},
 }
 UPLOADS = {
     "POST /api/v1/missions/{mission_id}/convention/scan",
@@ -127,6 +131,8 @@ def _path(world: World, cell: Cell, email_id: str) -> str:
         "name": "organisation" if company else "mission",
         "kind": "self_evaluation",
         "email_id": email_id,
+        "program_id": PROGRAM,
+        "tutor_email": world.emails["tutor"],
     }
     return template.format(**values)
 
@@ -143,6 +149,9 @@ def call(world: World, cell: Cell, email_id: str) -> httpx.Response:
     kwargs: dict[str, Any] = {}
     if cell.operation in JSON_BODIES:
         kwargs["json"] = JSON_BODIES[cell.operation]
+    if cell.operation == "PUT /api/v1/missions/{mission_id}/tutor":
+        # The tutor already assigned: a reassignment that changes nothing.
+        kwargs["json"] = {"email": world.emails["tutor"]}
     if cell.operation in UPLOADS:
         kwargs["files"] = PDF_UPLOAD
     if cell.operation == "GET /api/v1/emails/scheduled":
