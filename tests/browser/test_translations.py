@@ -30,8 +30,8 @@ from services.gateway.web import (
 from tests.e2e.journey import (
     ABROAD,
     CAREER_SERVICE,
-    Journey,
     FRANCE,
+    Journey,
     approve,
     company_completes,
     reach_company_completed,

@@ -40,6 +40,7 @@ def install_page_errors(app: FastAPI) -> None:
             request,
             "error.html",
             status_code=error.status,
+            with_forms=False,
             title=translate(request, title) if title else None,
             message=error.message,
         )
@@ -53,6 +54,7 @@ def install_page_errors(app: FastAPI) -> None:
             request,
             "error.html",
             status_code=error.status_code,
+            with_forms=False,
             title=translate(request, title) if title else None,
             message=translate(
                 request, "Check the address, or go back to the home page."

@@ -36,9 +36,14 @@ def render(
     *,
     status_code: int = 200,
     language: str | None = None,
+    with_forms: bool = True,
     **context: Any,
 ) -> HTMLResponse:
-    """Render `gateway/NAME` in the page's language with the layout's context."""
+    """Render `gateway/NAME` in the page's language with the layout's context.
+
+    `with_forms=False` leaves the CSRF token out, so that a page without
+    forms (an error shown to a visitor) opens no session.
+    """
     user = signed_in(request)
     chosen = language or page_language(request, user.language if user else None)
     template = page_environment(chosen).get_template(f"gateway/{name}")
@@ -48,7 +53,7 @@ def render(
         languages=LANGUAGES,
         dev_login=request.app.state.settings.dev_login_enabled,
         oidc=request.app.state.settings.oidc_enabled,
-        csrf_token=csrf_token(request),
+        csrf_token=csrf_token(request) if with_forms or user else "",
         here=_here(request),
         flashes=request.session.pop(FLASH_KEY, []),
         status_names=STATUS_NAMES,
