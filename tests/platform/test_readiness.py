@@ -12,9 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.platform.actors import ACTOR_HEADER, Actor, sign_actor
 from tests.harness.campus import wait_for
 from tests.harness.distributed import DEFAULT_KAFKA, check_kafka
 from tests.harness.processes import ROOT, free_port, start_process, stop_process
+
+CAREER_SERVICE = Actor(
+    email="sophie.bernard@ecole-campus.fr", name="Sophie Bernard", role="career_service"
+)
 
 
 def _postgres(data_dir: Path, *args: str) -> str:
@@ -66,6 +71,13 @@ def test_readiness_follows_postgres(own_postgres: Path, tmp_path: Path) -> None:
 
         _postgres(own_postgres, "stop")
         down = wait_for(lambda: _ready(url) == 503, "readiness to fail", seconds=60)
+        refused = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/missions",
+            headers={
+                ACTOR_HEADER: sign_actor(CAREER_SERVICE, env["CAMPUS_SECRET_KEY"])
+            },
+            timeout=30,
+        )
         _postgres(own_postgres, "start")
         back = wait_for(lambda: _ready(url) == 200, "readiness to return", seconds=60)
     finally:
@@ -73,3 +85,6 @@ def test_readiness_follows_postgres(own_postgres: Path, tmp_path: Path) -> None:
 
     assert down is True
     assert back is True
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "database_unavailable"
+    assert "database" in refused.json()["message"]
