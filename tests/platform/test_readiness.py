@@ -7,6 +7,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,15 @@ def _ready(url: str) -> int:
 
 
 def test_readiness_follows_postgres(own_postgres: Path, tmp_path: Path) -> None:
+    secret = secrets.token_hex(16)
+
+    def list_missions(port: int) -> httpx.Response:
+        return httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/missions",
+            headers={ACTOR_HEADER: sign_actor(CAREER_SERVICE, secret)},
+            timeout=30,
+        )
+
     bootstrap = os.environ.get("CAMPUS_TEST_KAFKA", DEFAULT_KAFKA)
     check_kafka(bootstrap)
     _postgres(own_postgres, "createdb", "ready_missions")
@@ -60,7 +70,7 @@ def test_readiness_follows_postgres(own_postgres: Path, tmp_path: Path) -> None:
         "CAMPUS_DATABASE_URL": _postgres(own_postgres, "url", "ready_{service}"),
         "CAMPUS_KAFKA_BOOTSTRAP": bootstrap,
         "CAMPUS_KAFKA_NAMESPACE": f"ready{secrets.token_hex(4)}",
-        "CAMPUS_SECRET_KEY": secrets.token_hex(16),
+        "CAMPUS_SECRET_KEY": secret,
         "CAMPUS_DATA_DIR": str(tmp_path / "data"),
     }
     log = tmp_path / "missions.log"
@@ -69,22 +79,25 @@ def test_readiness_follows_postgres(own_postgres: Path, tmp_path: Path) -> None:
     try:
         wait_for(lambda: _ready(url) == 200, "the service to be ready", seconds=60)
 
+        # Concurrent requests open several pooled connections, which the
+        # restart breaks.
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            warm = list(
+                executor.map(lambda _: list_missions(port).status_code, range(16))
+            )
         _postgres(own_postgres, "stop")
         down = wait_for(lambda: _ready(url) == 503, "readiness to fail", seconds=60)
-        refused = httpx.get(
-            f"http://127.0.0.1:{port}/api/v1/missions",
-            headers={
-                ACTOR_HEADER: sign_actor(CAREER_SERVICE, env["CAMPUS_SECRET_KEY"])
-            },
-            timeout=30,
-        )
+        refused = list_missions(port)
         _postgres(own_postgres, "start")
         back = wait_for(lambda: _ready(url) == 200, "readiness to return", seconds=60)
+        after = [list_missions(port).status_code for _ in range(10)]
     finally:
         stop_process(process)
 
+    assert set(warm) == {200}
     assert down is True
     assert back is True
+    assert after == [200] * 10
     assert refused.status_code == 503, refused.text
     assert refused.json()["code"] == "database_unavailable"
     assert "database" in refused.json()["message"]
