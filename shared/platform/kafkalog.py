@@ -17,10 +17,15 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
+    DuplicateSequenceNumber,
     IllegalStateError,
+    InvalidProducerEpoch,
     KafkaConnectionError,
     KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
     TopicAlreadyExistsError,
+    UnknownProducerId,
 )
 
 from shared.events.base import EventEnvelope
@@ -32,6 +37,16 @@ PARTITIONS = 3
 # A position is normally known at once. Waiting longer (during a rebalance)
 # would hold up the consumer, so its lag is then measured on the next fetch.
 POSITION_TIMEOUT_SECONDS = 0.5
+# Errors after which aiokafka 0.14's idempotent producer fails every later
+# send. A broker restarted under load answered OutOfOrderSequenceNumber to
+# each send until the producer was replaced.
+PRODUCER_FATAL_ERRORS = (
+    OutOfOrderSequenceNumber,
+    DuplicateSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
 # How often a service that started while the broker was down tries again.
 RECONNECT_SECONDS = 2.0
 
@@ -73,11 +88,17 @@ class KafkaLog:
 
     async def _connect(self) -> None:
         await self._create_topics()
-        producer = AIOKafkaProducer(
+        await self._start_producer()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
             enable_idempotence=True,
         )
+
+    async def _start_producer(self) -> None:
+        producer = self._new_producer()
         try:
             await producer.start()
         except BaseException:
@@ -85,6 +106,25 @@ class KafkaLog:
             raise
         self._producer = producer
         self._producer_started = True
+
+    async def _replace_producer(self, error: KafkaError) -> None:
+        """Stop a producer that refuses every send and start a new one.
+
+        A new producer gets a new producer id, whose sequence numbers the
+        broker has no record of yet. If the broker cannot be reached, the
+        background connection takes over.
+        """
+        log.warning("event_log.producer_replaced", error=repr(error))
+        old, self._producer = self._producer, None
+        self._producer_started = False
+        if old is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await old.stop()
+        try:
+            await self._start_producer()
+        except (KafkaError, OSError):
+            if self._connecting is None or self._connecting.done():
+                self._connecting = asyncio.create_task(self._connect_until_done())
 
     async def _connect_until_done(self) -> None:
         while True:
@@ -155,11 +195,15 @@ class KafkaLog:
                 f"not connected to Kafka at {self._bootstrap} yet; "
                 "the event stays in the outbox until it is"
             )
-        await self._producer.send_and_wait(
-            self._name(topic),
-            key=envelope.aggregate_id.encode(),
-            value=envelope.model_dump_json().encode(),
-        )
+        try:
+            await self._producer.send_and_wait(
+                self._name(topic),
+                key=envelope.aggregate_id.encode(),
+                value=envelope.model_dump_json().encode(),
+            )
+        except PRODUCER_FATAL_ERRORS as error:
+            await self._replace_producer(error)
+            raise
 
     async def read_all(self, topic: str) -> list[EventEnvelope]:
         """Read a topic from its first offset to its current end, outside any group."""
