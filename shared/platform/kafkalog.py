@@ -38,7 +38,7 @@ PARTITIONS = 3
 # would hold up the consumer, so its lag is then measured on the next fetch.
 POSITION_TIMEOUT_SECONDS = 0.5
 # Errors after which aiokafka 0.14's idempotent producer fails every later
-# send. A broker restarted under load answered OutOfOrderSequenceNumber to
+# send. A broker restarted under load returned OutOfOrderSequenceNumber for
 # each send until the producer was replaced.
 PRODUCER_FATAL_ERRORS = (
     OutOfOrderSequenceNumber,
