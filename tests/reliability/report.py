@@ -89,8 +89,8 @@ def _message_of(body: str) -> str:
 def render(figures: dict[str, Any]) -> str:
     """Return the drills' figures as Markdown: one table, then the refusals."""
     lines = [
-        "| drill | journeys (completed) | commands (2xx) | events in the stores "
-        "| emails sent | losses | duplicates | republished copies | refused "
+        "| drill | journeys (completed) | commands (2xx) | events stored so far "
+        "| emails received so far | losses | duplicates | republished copies | refused "
         "| seconds |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -105,11 +105,31 @@ def render(figures: dict[str, Any]) -> str:
             f"| {entry['duplicates']} | {entry.get('republished copies', '')} "
             f"| {refused or 'none'} | {entry['seconds']} |"
         )
+    lines.append(_totals(figures))
     lines += ["", "Refusals and their message:", ""]
     for name, entry in figures.items():
         for why, message in entry["refusal messages"].items():
             lines.append(f"- {name}, {why}: “{message}”")
     return "\n".join(lines) + "\n"
+
+
+def _totals(figures: dict[str, Any]) -> str:
+    """Return the table's last row: sums, and what the stores contain at the end."""
+    entries = list(figures.values())
+    refused = sum(sum(entry["refused"].values()) for entry in entries)
+    started = sum(entry["journeys started"] for entry in entries)
+    completed = sum(entry["journeys completed"] for entry in entries)
+    commands = sum(entry["commands"] for entry in entries)
+    succeeded = sum(entry["succeeded"] for entry in entries)
+    return (
+        f"| all {len(entries)} drills | {started} ({completed}) "
+        f"| {commands} ({succeeded}) | {entries[-1].get('events', '')} "
+        f"| {entries[-1].get('emails sent', '')} "
+        f"| {sum(entry['losses'] for entry in entries)} "
+        f"| {sum(entry['duplicates'] for entry in entries)} "
+        f"| {sum(entry.get('republished copies', 0) for entry in entries)} "
+        f"| {refused} | {sum(entry['seconds'] for entry in entries):.1f} |"
+    )
 
 
 def main() -> None:
