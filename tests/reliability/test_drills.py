@@ -56,8 +56,22 @@ def stop_kafka() -> None:
     _backend_command(str(ROOT / "scripts" / "kafka.sh"), "stop")
 
 
-def start_kafka() -> None:
-    _backend_command(str(ROOT / "scripts" / "kafka.sh"), "start")
+def start_kafka(attempts: int = 5) -> None:
+    """Start the broker, again if its port was taken meanwhile.
+
+    While the broker is down, clients retry connections to its port
+    thousands of times a second. When that port is in the ephemeral range,
+    one of them can connect to itself (a TCP self-connect) and hold the
+    port, and the broker then exits with "Address already in use".
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            _backend_command(str(ROOT / "scripts" / "kafka.sh"), "start")
+            return
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+            time.sleep(1)
 
 
 def postgres(command: str) -> None:
