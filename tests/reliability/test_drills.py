@@ -56,22 +56,24 @@ def stop_kafka() -> None:
     _backend_command(str(ROOT / "scripts" / "kafka.sh"), "stop")
 
 
-def start_kafka(attempts: int = 5) -> None:
-    """Start the broker, again if its port was taken meanwhile.
+def start_kafka(seconds: float = 150) -> None:
+    """Start the broker, again while its port is taken, for up to `seconds`.
 
     While the broker is down, clients retry connections to its port
     thousands of times a second. When that port is in the ephemeral range,
-    one of them can connect to itself (a TCP self-connect) and hold the
-    port, and the broker then exits with "Address already in use".
+    one of them can connect to itself (a TCP self-connect), and the port
+    stays taken until that socket leaves TIME-WAIT, 60 seconds on Linux.
+    The broker meanwhile exits with "Address already in use".
     """
-    for attempt in range(1, attempts + 1):
+    deadline = time.monotonic() + seconds
+    while True:
         try:
             _backend_command(str(ROOT / "scripts" / "kafka.sh"), "start")
             return
         except subprocess.CalledProcessError:
-            if attempt == attempts:
+            if time.monotonic() > deadline:
                 raise
-            time.sleep(1)
+            time.sleep(5)
 
 
 def postgres(command: str) -> None:
