@@ -184,7 +184,7 @@ class DistributedCampus:
         # Every process starts before the first wait, so that their start-ups,
         # mostly spent connecting to Kafka, overlap.
         for name, process in zip(health_urls, self._processes, strict=True):
-            wait_until_up(health_urls[name], process, self._log_path(name))
+            wait_until_up(health_urls[name], process, self._log_path(name), seconds=180)
         self.health_urls = health_urls
 
     def _log_path(self, name: str) -> Path:
