@@ -8,6 +8,7 @@
 #
 # KAFKA_PORT (default 9092), KAFKA_CONTROLLER_PORT (default 9093) and
 # KAFKA_DATA_DIR (default .run/kafka) choose where it runs.
+# KAFKA_START_SECONDS (default 60) is how long `start` waits for the broker.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +21,7 @@ port=${KAFKA_PORT:-9092}
 controller_port=${KAFKA_CONTROLLER_PORT:-9093}
 data_dir=${KAFKA_DATA_DIR:-$here/../.run/kafka}
 pid_file=$data_dir/broker.pid
+start_seconds=${KAFKA_START_SECONDS:-60}
 
 fetch_jars() {
   if [ -f "$cache/.complete" ]; then return; fi
@@ -61,7 +63,7 @@ start() {
   nohup java "${java_opts[@]}" -cp "$cache/libs/*" kafka.Kafka \
     "$data_dir/server.properties" > "$data_dir/stdout.log" 2>&1 &
   echo $! > "$pid_file"
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 $((start_seconds * 2))); do
     if accepts_connections; then
       echo "kafka: listening on 127.0.0.1:$port" >&2
       return
@@ -73,7 +75,8 @@ start() {
     fi
     sleep 0.5
   done
-  echo "kafka: broker did not accept connections within 60 s" >&2
+  echo "kafka: broker did not accept connections within $start_seconds s" \
+    "(KAFKA_START_SECONDS); see $data_dir/stdout.log" >&2
   exit 1
 }
 

@@ -23,6 +23,9 @@ from shared.platform.observability import EMAILS_FAILED, EMAILS_SENT
 from shared.platform.settings import Settings
 
 log = structlog.get_logger()
+# Backoff for recording an accepted email while the database is unreachable.
+RECORD_RETRY_FIRST_SECONDS = 0.5
+RECORD_RETRY_MAX_SECONDS = 10.0
 
 
 class Mailer(Protocol):
@@ -108,7 +111,7 @@ class Sender:
                 error=str(error),
             )
             return 0
-        await asyncio.to_thread(outbox.mark_sent, self._database, email["id"])
+        await self._record_sent(email["id"])
         EMAILS_SENT.labels(email["kind"]).inc()
         log.info(
             "email.sent",
@@ -117,6 +120,27 @@ class Sender:
             kind=email["kind"],
         )
         return 1
+
+    async def _record_sent(self, email_id: str) -> None:
+        """Mark an accepted email as sent, retrying while the database is down.
+
+        Giving up would leave the email claimed, and it would go out a second
+        time once the claim is taken for a dead sender's.
+        """
+        delay = RECORD_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await asyncio.to_thread(outbox.mark_sent, self._database, email_id)
+                return
+            except Exception as error:
+                log.warning(
+                    "email.record_sent_failed",
+                    email_id=email_id,
+                    error=str(error),
+                    retry_seconds=delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()

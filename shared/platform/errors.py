@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -118,6 +119,18 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
+    async def database_unavailable(_: Request, error: Exception) -> JSONResponse:
+        # psycopg raises OperationalError when the server is down or restarting,
+        # and psycopg_pool's PoolTimeout (a subclass) when no connection comes.
+        log.warning("http.database_unavailable", error=str(error))
+        body = {
+            "code": "database_unavailable",
+            "message": "Campus cannot reach its database at the moment; "
+            "try again in a minute",
+            "field": None,
+        }
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
     async def unexpected_error(_: Request, error: Exception) -> JSONResponse:
         log.exception("http.unexpected_error", error=type(error).__name__)
         body = {
@@ -129,6 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=500)
 
     app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(psycopg.OperationalError, database_unavailable)
     app.add_exception_handler(CampusError, campus_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

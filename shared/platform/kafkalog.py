@@ -16,7 +16,17 @@ from collections.abc import Sequence
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import IllegalStateError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    DuplicateSequenceNumber,
+    IllegalStateError,
+    InvalidProducerEpoch,
+    KafkaConnectionError,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 
 from shared.events.base import EventEnvelope
 from shared.events.catalogue import TOPICS
@@ -27,6 +37,18 @@ PARTITIONS = 3
 # A position is normally known at once. Waiting longer (during a rebalance)
 # would hold up the consumer, so its lag is then measured on the next fetch.
 POSITION_TIMEOUT_SECONDS = 0.5
+# Errors after which aiokafka 0.14's idempotent producer fails every later
+# send. A broker restarted under load returned OutOfOrderSequenceNumber for
+# each send until the producer was replaced.
+PRODUCER_FATAL_ERRORS = (
+    OutOfOrderSequenceNumber,
+    DuplicateSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
+# How often a service that started while the broker was down tries again.
+RECONNECT_SECONDS = 2.0
 
 
 class KafkaLog:
@@ -39,6 +61,7 @@ class KafkaLog:
         self._prefix = f"{namespace}." if namespace else ""
         self._producer: AIOKafkaProducer | None = None
         self._producer_started = False
+        self._connecting: asyncio.Task[None] | None = None
         # Records not handled yet, by consumer group, then by topic.
         self._lag: dict[str, dict[str, int]] = {}
 
@@ -46,16 +69,79 @@ class KafkaLog:
         return f"{self._prefix}{topic_or_group}"
 
     async def start(self) -> None:
+        """Create the topics and start the producer, or keep trying in the background.
+
+        A service whose broker is down still serves commands, because their
+        events wait in the outbox. Readiness reports the event log down and
+        `publish` fails until the connection succeeds.
+        """
+        try:
+            await self._connect()
+        except (KafkaError, OSError) as error:
+            log.warning(
+                "event_log.unavailable_at_start",
+                bootstrap=self._bootstrap,
+                error=str(error),
+                retry_seconds=RECONNECT_SECONDS,
+            )
+            self._connecting = asyncio.create_task(self._connect_until_done())
+
+    async def _connect(self) -> None:
         await self._create_topics()
-        self._producer = AIOKafkaProducer(
+        await self._start_producer()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
             enable_idempotence=True,
         )
-        await self._producer.start()
+
+    async def _start_producer(self) -> None:
+        producer = self._new_producer()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
         self._producer_started = True
 
+    async def _replace_producer(self, error: KafkaError) -> None:
+        """Stop a producer that refuses every send and start a new one.
+
+        A new producer gets a new producer id, whose sequence numbers the
+        broker has no record of yet. If the broker cannot be reached, the
+        background connection takes over.
+        """
+        log.warning("event_log.producer_replaced", error=repr(error))
+        old, self._producer = self._producer, None
+        self._producer_started = False
+        if old is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await old.stop()
+        try:
+            await self._start_producer()
+        except (KafkaError, OSError):
+            if self._connecting is None or self._connecting.done():
+                self._connecting = asyncio.create_task(self._connect_until_done())
+
+    async def _connect_until_done(self) -> None:
+        while True:
+            await asyncio.sleep(RECONNECT_SECONDS)
+            try:
+                await self._connect()
+            except (KafkaError, OSError):
+                continue
+            log.info("event_log.connected", bootstrap=self._bootstrap)
+            return
+
     async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+            self._connecting = None
         self._producer_started = False
         if self._producer is not None:
             await self._producer.stop()
@@ -84,8 +170,8 @@ class KafkaLog:
 
     async def _create_topics(self) -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
-        await admin.start()
         try:
+            await admin.start()
             existing = set(await admin.list_topics())
             missing = [
                 NewTopic(
@@ -104,12 +190,20 @@ class KafkaLog:
             await admin.close()
 
     async def publish(self, topic: str, envelope: EventEnvelope) -> None:
-        assert self._producer is not None, "KafkaLog.start() was not awaited"
-        await self._producer.send_and_wait(
-            self._name(topic),
-            key=envelope.aggregate_id.encode(),
-            value=envelope.model_dump_json().encode(),
-        )
+        if self._producer is None or not self._producer_started:
+            raise KafkaConnectionError(
+                f"not connected to Kafka at {self._bootstrap} yet; "
+                "the event stays in the outbox until it is"
+            )
+        try:
+            await self._producer.send_and_wait(
+                self._name(topic),
+                key=envelope.aggregate_id.encode(),
+                value=envelope.model_dump_json().encode(),
+            )
+        except PRODUCER_FATAL_ERRORS as error:
+            await self._replace_producer(error)
+            raise
 
     async def read_all(self, topic: str) -> list[EventEnvelope]:
         """Read a topic from its first offset to its current end, outside any group."""

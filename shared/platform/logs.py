@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import structlog
 
@@ -38,6 +40,7 @@ def configure_logging(settings: Settings) -> None:
             ],
         )
     )
+    handler.addFilter(RepeatFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     # httpx logs every request at INFO, including the gateway's calls to services.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -49,3 +52,40 @@ def configure_logging(settings: Settings) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
     )
+
+
+class RepeatFilter(logging.Filter):
+    """Let one line a template through per `interval` seconds from chatty libraries.
+
+    While Kafka is down, aiokafka logs each failed reconnection, metadata
+    update and fetch, thousands of lines a minute per process. The first line
+    of each message template goes through. Repeats within `interval` are
+    counted, and the next line let through says how many were not shown.
+    """
+
+    def __init__(self, prefixes: tuple[str, ...] = ("aiokafka",), interval: float = 10):
+        super().__init__()
+        self._prefixes = prefixes
+        self._interval = interval
+        self._lock = threading.Lock()
+        # Per (logger, template): when a line last went through, and repeats since.
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self._prefixes):
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        with self._lock:
+            last, suppressed = self._seen.get(key, (-self._interval, 0))
+            if now - last < self._interval:
+                self._seen[key] = (last, suppressed + 1)
+                return False
+            self._seen[key] = (now, 0)
+        if suppressed:
+            record.msg = (
+                f"{record.getMessage()} ({suppressed} similar lines in the last "
+                f"{self._interval:g} s not shown)"
+            )
+            record.args = ()
+        return True

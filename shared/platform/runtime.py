@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,15 +59,55 @@ class OutboxRelay:
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        failures = RepeatedFailures(self._service)
         while True:
             try:
                 await self.publish_pending()
             except Exception:
-                log.exception("outbox.publish_failed", service=self._service)
+                failures.failed()
                 await asyncio.sleep(1)
+            else:
+                failures.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 1.0)
             self._wake.clear()
+
+
+class RepeatedFailures:
+    """Log a relay's first failure in full, then one line per `interval` seconds.
+
+    The relay retries every second while Kafka is down, and a traceback a
+    second would bury every other line.
+    """
+
+    def __init__(self, service: str, interval: float = 30) -> None:
+        self._service = service
+        self._interval = interval
+        self._count = 0
+        self._first = 0.0
+        self._logged = 0.0
+
+    def failed(self) -> None:
+        now = time.monotonic()
+        self._count += 1
+        if self._count == 1:
+            self._first = self._logged = now
+            log.exception("outbox.publish_failed", service=self._service)
+        elif now - self._logged >= self._interval:
+            self._logged = now
+            log.warning(
+                "outbox.publish_still_failing",
+                service=self._service,
+                attempts=self._count,
+                seconds=round(now - self._first),
+            )
+
+    def succeeded(self) -> None:
+        if self._count:
+            log.info(
+                "outbox.publish_resumed", service=self._service, attempts=self._count
+            )
+        self._count = 0
 
 
 @dataclass

@@ -168,6 +168,7 @@ class DistributedCampus:
             "CAMPUS_S3_SECRET_KEY": "campus-test-secret",
             **self.extra_env,
         }
+        self.database_url = database_url
         self.env = {**env, "CAMPUS_DATA_DIR": str(self.work_dir / "commands")}
         health_urls = {name: f"{service_urls[name]}/health/ready" for name in SERVICES}
         health_urls["gateway"] = f"{self.base_url}/health/live"
@@ -183,7 +184,7 @@ class DistributedCampus:
         # Every process starts before the first wait, so that their start-ups,
         # mostly spent connecting to Kafka, overlap.
         for name, process in zip(health_urls, self._processes, strict=True):
-            wait_until_up(health_urls[name], process, self._log_path(name))
+            wait_until_up(health_urls[name], process, self._log_path(name), seconds=180)
         self.health_urls = health_urls
 
     def _log_path(self, name: str) -> Path:
@@ -206,6 +207,35 @@ class DistributedCampus:
         self._processes[self._processes.index(process)] = started
         self._launched[name] = (args, env, started)
         wait_until_up(health_url, started, log_path)
+
+    def kill(self, name: str) -> None:
+        """Stop one process with SIGKILL, as a crash or an out-of-memory kill would."""
+        _, _, process = self._launched[name]
+        process.kill()
+        process.wait()
+
+    def start_again(self, name: str, ready: bool = True) -> None:
+        """Start a stopped process with its settings and wait until it is ready.
+
+        With `ready` False, wait only until it answers `/health/live`, for a
+        service started while Kafka or PostgreSQL is down.
+        """
+        args, env, process = self._launched[name]
+        assert process.poll() is not None, f"{name} is still running"
+        restarts = sum(1 for path in self.work_dir.glob(f"{name}.restarted*.log"))
+        log_path = self.work_dir / f"{name}.restarted-{restarts + 1}.log"
+        started = start_process(args, env, log_path)
+        self._processes[self._processes.index(process)] = started
+        self._launched[name] = (args, env, started)
+        url = self.health_urls[name]
+        if not ready:
+            url = url.replace("/health/ready", "/health/live")
+        # A process started during or after an outage reconnects first.
+        wait_until_up(url, started, log_path, seconds=180)
+
+    def database_url_of(self, service: str) -> str:
+        """Return the PostgreSQL URI of one service's database in this run."""
+        return self.database_url.replace("{service}", service)
 
     @property
     def kafka_namespace(self) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email
 import email.policy
+import sqlite3
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,7 +22,7 @@ from services.notifications.handlers import make_apply
 from services.notifications.sender import Sender, SmtpMailer
 from shared.events.base import wrap
 from shared.events.missions import MissionCreated, MissionSentToCompany, SectionSaved
-from shared.platform.db import SqliteDatabase
+from shared.platform.db import SqliteDatabase, Transaction
 from shared.platform.eventstore import EventStore
 from shared.platform.runtime import handled_once
 from shared.platform.settings import Settings
@@ -186,3 +189,60 @@ async def test_two_senders_send_once(
 
     assert sorted(counts) == [0, 1]
     assert len(inbox.messages) == 1
+
+
+class DatabaseOutage:
+    """Test double: a real SQLite database whose transactions fail while `down`."""
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._database = database
+        self.down = False
+
+    @property
+    def dialect(self) -> Literal["sqlite", "postgresql"]:
+        return self._database.dialect
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        if self.down:
+            raise sqlite3.OperationalError("unable to open database file")
+        with self._database.transaction() as tx:
+            yield tx
+
+    def close(self) -> None:
+        self._database.close()
+
+
+class InboxThatStopsDatabase(Inbox):
+    """Accept a message, and take the database down for a second meanwhile."""
+
+    def __init__(self, database: DatabaseOutage) -> None:
+        super().__init__()
+        self._database = database
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self._database.down = True
+        threading.Timer(1.0, setattr, (self._database, "down", False)).start()
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_database_down_after_acceptance(
+    tmp_path: Path, store: EventStore
+) -> None:
+    database = DatabaseOutage(SqliteDatabase(tmp_path / "notifications.db"))
+    inbox = InboxThatStopsDatabase(database)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = _settings(tmp_path, controller.port)
+        handler = handled_once(store, "test", make_apply(settings, lambda: None))
+        for envelope in _mission_events():
+            await handler(envelope)
+
+        sent = await Sender(database, SmtpMailer(settings)).send_due()
+    finally:
+        controller.stop()
+
+    assert sent == 1
+    assert len(inbox.messages) == 1
+    assert outbox.listing(store.database)[0]["status"] == "sent"
