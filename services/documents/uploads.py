@@ -30,6 +30,7 @@ from shared.platform.actors import Actor
 from shared.platform.db import Database, Row, Transaction, schema_transaction
 from shared.platform.errors import CampusError, NotFoundError
 from shared.platform.eventstore import EventStore
+from shared.platform.personal import ERASED
 from shared.platform.projection import Projection
 
 log = structlog.get_logger()
@@ -358,6 +359,11 @@ class Uploads:
         if row is None:
             raise NotFoundError(f"no file {file_id} for mission {mission_id}")
         content = self._storage.read(row["kind"], file_id)
+        if content is None and row["uploaded_by"] == ERASED:
+            raise NotFoundError(
+                f"file {file_id} was deleted when its owner's data was erased",
+                field="file_id",
+            )
         if content is None:
             log.error("upload.content_missing", file_id=file_id, kind=row["kind"])
             raise FileContentMissingError(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.gateway import api, devclock, evaluations, files, pages
+from services.gateway import api, devclock, evaluations, files, pages, people
 from services.gateway.clients import ServiceClients
 from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
 from services.gateway.openapi import fetch_service_documents, merged_openapi
@@ -67,6 +67,7 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     app.include_router(files.router)
     app.include_router(evaluations.router)
     app.include_router(devclock.router)
+    app.include_router(people.router)
     # Last, because its proxy route matches every other path under /api/v1.
     app.include_router(api.router)
     return app

@@ -51,3 +51,18 @@ class SessionStore:
     def revoke(self, session_id: str) -> None:
         with self._database.transaction() as tx:
             tx.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (session_id,))
+
+    def end_all_of(self, email: str) -> int:
+        """Delete every session of a person, for an erasure; return how many."""
+        wanted = email.strip().lower()
+        with self._database.transaction() as tx:
+            rows = tx.fetchall("SELECT id, actor FROM sessions")
+            ids = [
+                row["id"]
+                for row in rows
+                if Actor.model_validate_json(row["actor"]).email.lower() == wanted
+            ]
+            for session_id in ids:
+                tx.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        self._database.reclaim(["sessions"])
+        return len(ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.missions import projections
+from services.missions import people, projections
 from services.missions.api import router
 from services.missions.application import MissionCommands
 from services.missions.figures import FigureCalculator
@@ -40,6 +40,8 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.include_router(dev_clock_router)
     app.state.queries = MissionQueries(store.database)
     app.include_router(router)
+    app.include_router(people.router)
+    app.include_router(people.export_router)
     return ServiceRuntime(
         name=NAME,
         app=app,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from shared.events import documents, evaluations, missions
+from shared.events import documents, evaluations, missions, people
 
 TOPICS: dict[str, str] = {
     "mission": "campus.missions.v1",
     "document": "campus.documents.v1",
     "evaluation": "campus.evaluations.v1",
+    "person": "campus.people.v1",
 }
 
-EVENT_MODULES = (missions, documents, evaluations)
+EVENT_MODULES = (missions, documents, evaluations, people)
 
 
 def topic_for(aggregate_type: str) -> str:

@@ -28,6 +28,9 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
     def close(self) -> None: ...
+    def reclaim(self, tables: Sequence[str]) -> None:
+        """Leave no copy of deleted or changed rows of `tables` in the files."""
+        ...
 
 
 class _SqliteTransaction:
@@ -65,6 +68,9 @@ class SqliteDatabase:
         self._connection.row_factory = sqlite3.Row
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten rows are zeroed in the file, so that erased
+        # personal data does not linger in free pages.
+        self._connection.execute("PRAGMA secure_delete=ON")
         self._lock = threading.RLock()
 
     @contextmanager
@@ -80,6 +86,15 @@ class SqliteDatabase:
 
     def close(self) -> None:
         self._connection.close()
+
+    def reclaim(self, tables: Sequence[str]) -> None:
+        """Move the write-ahead log into the file and empty it.
+
+        With `secure_delete`, the database file holds no deleted rows; the
+        log still holds earlier copies of changed pages until this runs.
+        """
+        with self._lock:
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class _PostgresTransaction:
@@ -131,6 +146,25 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._pool.close()
+
+    def reclaim(self, tables: Sequence[str]) -> None:
+        """Rewrite the tables into new files, leaving no dead rows behind.
+
+        VACUUM FULL writes a fresh copy and unlinks the old file, whose dead
+        rows held the values before a change. The server's write-ahead log
+        and its archives keep them until they are recycled.
+        """
+        from psycopg import sql
+
+        with self._pool.connection() as connection:
+            connection.autocommit = True
+            try:
+                for table in tables:
+                    connection.execute(
+                        sql.SQL("VACUUM FULL {}").format(sql.Identifier(table))
+                    )
+            finally:
+                connection.autocommit = False
 
 
 @contextmanager

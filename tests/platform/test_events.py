@@ -69,6 +69,7 @@ def test_mission_events_go_to_missions_topic() -> None:
         "campus.missions.v1",
         "campus.documents.v1",
         "campus.evaluations.v1",
+        "campus.people.v1",
     }
 
 

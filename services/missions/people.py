@@ -1,0 +1,102 @@
+"""Erasing a person, and the missions service's share of a person's export.
+
+Erasure destroys the person's keys, records `PersonErased` for the other
+services, and rebuilds `mission_view` at once, so the next read of a mission
+already shows the person's values as erased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.missions import projections
+from services.missions.application import MissionCommands
+from shared.events.base import wrap
+from shared.events.people import PersonErased
+from shared.platform.actors import Actor, CurrentActor, require_role
+from shared.platform.erasure import rebuild_and_reclaim
+from shared.platform.errors import NotFoundError
+from shared.platform.observability import current_request_id
+from shared.platform.people import Person, people_router
+
+router = APIRouter(prefix="/internal/people")
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="The email address of the person to erase.",
+    )
+
+
+def erase_person(commands: MissionCommands, actor: Actor, email: str) -> dict[str, Any]:
+    """Destroy the keys the email points to and record `PersonErased`."""
+    require_role(actor, "career_service", "admin")
+    store = commands.store
+    assert store.sealer is not None, "erasure needs the key store"
+    keys = store.sealer.keys
+    erasure = keys.erase(email)
+    if not erasure.person_ids:
+        raise NotFoundError(
+            "Campus holds no personal data under this email (or it was erased "
+            "already); check the address",
+            field="email",
+        )
+    keys.database.reclaim(["person_keys", "person_emails"])
+    erased = PersonErased(person_ids=erasure.person_ids, missions=erasure.missions)
+    envelope = wrap(
+        erased,
+        aggregate_id=f"erasure-{uuid.uuid4()}",
+        aggregate_version=1,
+        actor=actor.email,
+        occurred_at=dt.datetime.now(dt.UTC),
+        correlation_id=current_request_id() or str(uuid.uuid4()),
+    )
+    store.append(envelope.aggregate_id, 0, [envelope])
+    commands.notify_append()
+    rebuild_and_reclaim(store, [projections.PROJECTION])
+    return {
+        "erased": True,
+        "people": len(erasure.person_ids),
+        "missions": sorted(erasure.missions),
+        "erased_at": envelope.occurred_at.isoformat(),
+    }
+
+
+@router.post("/erase")
+async def erase(
+    request: Request, actor: CurrentActor, body: EraseRequest
+) -> dict[str, Any]:
+    commands: MissionCommands = request.app.state.commands
+    return await asyncio.to_thread(erase_person, commands, actor, body.email)
+
+
+def _export_extra(request: Request, person: Person) -> dict[str, Any]:
+    store = request.app.state.store
+    if not person.missions:
+        return {"missions": []}
+    marks = ", ".join("?" * len(person.missions))
+    with store.database.transaction() as tx:
+        rows = tx.fetchall(
+            f"SELECT document FROM {projections.TABLE} WHERE id IN ({marks}) "
+            "ORDER BY id",
+            tuple(person.missions),
+        )
+    return {
+        "roles": person.missions,
+        "missions": [json.loads(row["document"]) for row in rows],
+    }
+
+
+export_router = people_router(_export_extra)
