@@ -1,8 +1,15 @@
-"""The documents service's part in exports and erasures: files and their rows."""
+"""The documents service's part in exports, erasures and retention: files.
+
+An uploaded file's content is deleted when its owner is erased or when it is
+older than the retention period of uploaded files; `removed_files` records
+which and why, so that a download says so instead of reporting a lost file.
+Its metadata stays, from the events, with personal values erased.
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 from fastapi import Request
@@ -12,6 +19,7 @@ from services.documents.storage import Storage
 from shared.events.people import PersonErased
 from shared.platform.db import Database
 from shared.platform.people import Person, people_router
+from shared.platform.retention import Apply, cutoff
 
 
 def _uploads_of(
@@ -70,17 +78,49 @@ def export_extra(request: Request, person: Person) -> dict[str, Any]:
     return {"files": files, "agreements": agreement_files}
 
 
+def _remove(
+    database: Database, storage: Storage, row: dict[str, Any], reason: str
+) -> None:
+    storage.delete(row["kind"], row["file_id"])
+    with database.transaction() as tx:
+        tx.execute(
+            "INSERT INTO removed_files (file_id, reason, removed_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (file_id) DO NOTHING",
+            (row["file_id"], reason, dt.datetime.now(dt.UTC).isoformat()),
+        )
+
+
 def scrubber(database: Database, storage: Storage) -> Any:
     """Delete the files of an erased person: their uploads, agreements naming them."""
 
     def scrub(erased: PersonErased) -> None:
         for row in _uploads_of(database, _student_missions(erased), []):
-            storage.delete(row["kind"], row["file_id"])
+            _remove(database, storage, row, "erased")
         # Every agreement names its student, supervisor and tutor.
         for mission_id in erased.missions:
             storage.delete(agreements.KIND, mission_id)
 
     return scrub
+
+
+def expire_uploads(database: Database, storage: Storage, days: int) -> Apply:
+    """Delete the content of files uploaded more than `days` ago."""
+
+    def apply(now: dt.datetime) -> int:
+        limit = cutoff(now, days)
+        if limit is None:
+            return 0
+        with database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT file_id, kind FROM uploaded_files WHERE uploaded_at < ? "
+                "AND file_id NOT IN (SELECT file_id FROM removed_files)",
+                (limit.isoformat(),),
+            )
+        for row in rows:
+            _remove(database, storage, row, "retention")
+        return len(rows)
+
+    return apply
 
 
 export_router = people_router(export_extra)

@@ -15,6 +15,7 @@ from shared.platform.devclock import router as dev_clock_router
 from shared.platform.erasure import ErasureFollower
 from shared.platform.eventlog import EventLog
 from shared.platform.personal import unsealing
+from shared.platform.retention import RetentionJob
 from shared.platform.runtime import ServiceRuntime, Subscription, handled_once
 from shared.platform.service import open_store, relay_for, service_app
 from shared.platform.settings import Settings
@@ -43,7 +44,18 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.state.clock = clock
     app.state.scheduler = scheduler
     app.state.sender = sender
-    app.state.on_clock_moved = scheduler.run_due
+    retention = RetentionJob(
+        NAME,
+        people.expire_emails(store.database, settings.retention_days["email_log"]),
+        clock,
+        settings.retention_check_seconds,
+    )
+
+    def on_clock_moved() -> None:
+        scheduler.run_due()
+        retention.run_now()
+
+    app.state.on_clock_moved = on_clock_moved
     app.include_router(router)
     app.include_router(dev_clock_router)
     app.include_router(people.export_router)
@@ -61,7 +73,7 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         event_log=event_log,
         projections=[contacts.PROJECTION],
         subscriptions=[subscription, erasures.subscription()],
-        extra_tasks=[sender.run, scheduler.run],
+        extra_tasks=[sender.run, scheduler.run, retention.run],
     )
     erasures.runtime = runtime
     return runtime

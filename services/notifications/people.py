@@ -3,11 +3,13 @@
 Emails are not events: their subject and body are kept in clear for the
 sent-mail record and the mailbox. Erasing a person blanks every email of the
 missions in which they had a role (any of them may name the person), blanks
-the recipient where it was the person, and stops those not sent yet.
+the recipient where it was the person, and stops those not sent yet. The
+retention job deletes emails older than the email log's period.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -18,6 +20,7 @@ from shared.events.people import PersonErased
 from shared.platform.db import Database
 from shared.platform.people import Person, people_router
 from shared.platform.personal import ERASED, normalise_email
+from shared.platform.retention import Apply, cutoff
 
 # Where each role's addresses are in a mission's contacts.
 _ADDRESSES = {
@@ -89,3 +92,23 @@ def export_extra(request: Request, person: Person) -> dict[str, Any]:
 
 
 export_router = people_router(export_extra)
+
+
+def expire_emails(database: Database, days: int) -> Apply:
+    """Delete emails of the sent-mail record older than `days`, sent or given up."""
+
+    def apply(now: dt.datetime) -> int:
+        limit = cutoff(now, days)
+        if limit is None:
+            return 0
+        with database.transaction() as tx:
+            removed = tx.execute(
+                "DELETE FROM emails WHERE status IN ('sent', 'failed', 'erased') "
+                "AND COALESCE(sent_at, queued_at) < ?",
+                (limit.isoformat(),),
+            )
+        if removed:
+            database.reclaim(["emails"])
+        return removed
+
+    return apply

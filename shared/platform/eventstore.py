@@ -180,6 +180,32 @@ class EventStore:
             for row in rows
         ]
 
+    def seal_stored(self, batch: int = 500) -> int:
+        """Seal in place the plain personal values of events stored before sealing.
+
+        This rewrites stored events, the one exception to their being never
+        edited; copies already published to the log keep their plain values.
+        Return how many events were rewritten.
+        """
+        if self.sealer is None:
+            return 0
+        position, rewritten = 0, 0
+        while stored := self.read_after(position, limit=batch):
+            for row_position, envelope in stored:
+                sealed = self.sealer.seal(envelope)
+                if sealed == envelope:
+                    continue
+                with self.database.transaction() as tx:
+                    tx.execute(
+                        "UPDATE events SET envelope = ? WHERE position = ?",
+                        (sealed.model_dump_json(), row_position),
+                    )
+                rewritten += 1
+            position = stored[-1][0]
+        if rewritten:
+            self.database.reclaim(["events"])
+        return rewritten
+
     def cursor(self, name: str) -> int:
         with self.database.transaction() as tx:
             row = tx.fetchone(

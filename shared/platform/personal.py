@@ -64,7 +64,7 @@ def _placeholders(count: int) -> str:
 
 @dataclass(frozen=True)
 class Erasure:
-    """What one erasure destroyed: the people's ids and their missions' roles."""
+    """The people one erasure destroyed the keys of, and their roles per mission."""
 
     person_ids: list[str]
     missions: dict[str, list[str]] = field(default_factory=dict)
@@ -233,9 +233,29 @@ class KeyStore:
         }
         return {person_id: found.get(person_id) for person_id in wanted}
 
+    def people_of_missions(
+        self, mission_ids: Sequence[str], roles: Sequence[str]
+    ) -> set[str]:
+        """Return the people, not erased, who have or had `roles` in the missions."""
+        if not mission_ids or not roles:
+            return set()
+        with self.database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT DISTINCT m.person_id FROM mission_people m JOIN person_keys k "
+                "ON k.person_id = m.person_id WHERE k.key_material IS NOT NULL AND "
+                f"m.mission_id IN ({_placeholders(len(mission_ids))}) AND "
+                f"m.role IN ({_placeholders(len(roles))})",
+                (*mission_ids, *roles),
+            )
+        return {str(row["person_id"]) for row in rows}
+
     def erase(self, email: str) -> Erasure:
         """Destroy the keys of every person the email points to, and their emails."""
-        person_ids = self.people_for_email(email)
+        return self.erase_people(self.people_for_email(email))
+
+    def erase_people(self, person_ids: Sequence[str]) -> Erasure:
+        """Destroy these people's keys and forget their emails."""
+        person_ids = sorted(set(person_ids))
         missions = self.missions_of(person_ids)
         if person_ids:
             marks = _placeholders(len(person_ids))
@@ -392,14 +412,6 @@ class Sealer:
         return self.unseal([envelope])[0]
 
 
-def sealed_for(envelope: EventEnvelope) -> set[str]:
-    """Return the people whose keys seal values of a stored envelope."""
-    found: set[str] = set()
-    _collect(envelope.actor, found)
-    _collect(envelope.data, found)
-    return found
-
-
 def _collect(value: Any, found: set[str]) -> None:
     if isinstance(value, str):
         match = _TOKEN.match(value)
@@ -440,7 +452,7 @@ def _open(value: Any, keys: dict[str, bytes | None]) -> Any:
 def unsealing(
     sealer: Sealer | None, handler: Callable[[EventEnvelope], Awaitable[None]]
 ) -> Callable[[EventEnvelope], Awaitable[None]]:
-    """Wrap a consumer's handler so that it sees events with personal data in clear."""
+    """Wrap a consumer's handler so that it receives events with values in clear."""
     if sealer is None:
         return handler
 

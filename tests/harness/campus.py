@@ -58,7 +58,7 @@ class EmbeddedCampus:
 
     mode = "embedded"
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, settings: dict[str, str] | None = None) -> None:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = data_dir / "campus.log"
@@ -66,6 +66,7 @@ class EmbeddedCampus:
             "CAMPUS_DATA_DIR": str(data_dir),
             "CAMPUS_PUBLIC_URL": self.base_url,
             "CAMPUS_SEED_FILE": str(write_test_seed(data_dir)),
+            **(settings or {}),
         }
         self._process = start_process(
             ["embedded", "--port", str(port)], self.env, self.log_path
