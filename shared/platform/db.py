@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import structlog
+
 Row = dict[str, Any]
+log = structlog.get_logger()
+# How long `PostgresDatabase.reclaim` waits for transactions that could still
+# see the rows it removes.
+RECLAIM_WAIT_SECONDS = 30.0
 
 
 class Transaction(Protocol):
@@ -151,20 +158,44 @@ class PostgresDatabase:
         """Rewrite the tables into new files, leaving no dead rows behind.
 
         VACUUM FULL writes a fresh copy and unlinks the old file, whose dead
-        rows held the values before a change. The server's write-ahead log
-        and its archives keep them until they are recycled.
+        rows held the values before a change. It still copies a dead row that
+        a transaction started earlier could see, so it first waits, up to
+        `RECLAIM_WAIT_SECONDS`, until every such transaction has ended. The
+        server's write-ahead log and its archives keep the old rows until
+        they are recycled.
         """
         from psycopg import sql
 
         with self._pool.connection() as connection:
             connection.autocommit = True
             try:
+                self._wait_for_older_snapshots(connection)
                 for table in tables:
                     connection.execute(
                         sql.SQL("VACUUM FULL {}").format(sql.Identifier(table))
                     )
             finally:
                 connection.autocommit = False
+
+    @staticmethod
+    def _wait_for_older_snapshots(connection: Any) -> None:
+        row = connection.execute("SELECT txid_current() % 4294967296").fetchone()
+        mark = int(row[0])
+        deadline = time.monotonic() + RECLAIM_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            # NOTE: compares 32-bit transaction ids without wraparound, so
+            # right after a wraparound it may wait for nothing, or in vain.
+            older = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_xmin IS NOT NULL "
+                "AND backend_xmin::text::bigint < %s",
+                (mark,),
+            ).fetchone()
+            if int(older[0]) == 0:
+                return
+            time.sleep(0.1)
+        log.warning("database.reclaim_waited_in_vain", seconds=RECLAIM_WAIT_SECONDS)
 
 
 @contextmanager

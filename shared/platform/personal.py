@@ -303,6 +303,19 @@ class _People:
         self._envelope = envelope
         self._mission_id = _mission_of(envelope)
         self._found: dict[str, str] = {}
+        self._by_email: dict[str, str] = {}
+        self._key_of: dict[str, bytes | None] = {}
+
+    def for_email(self, email: str) -> str:
+        """Return the person of an email, asking the key store once per event."""
+        if email not in self._by_email:
+            self._by_email[email] = self._keys.person_for_email(email)
+        return self._by_email[email]
+
+    def key(self, person_id: str) -> bytes | None:
+        if person_id not in self._key_of:
+            self._key_of[person_id] = self._keys.keys_for([person_id])[person_id]
+        return self._key_of[person_id]
 
     def _hint(self, role: str) -> tuple[str | None, bool]:
         """Return the role's email given in this event, and whether it starts it."""
@@ -323,12 +336,12 @@ class _People:
     def person(self, role: Role, value: Any) -> str | None:
         if role == "email":
             email = _text(value)
-            return self._keys.person_for_email(email) if email else None
+            return self.for_email(email) if email else None
         if role not in self._found:
             email, start = self._hint(role)
             if self._mission_id is None:
                 self._found[role] = (
-                    self._keys.person_for_email(email)
+                    self.for_email(email)
                     if email
                     else self._keys.mission_person(
                         f"event-{self._envelope.event_id}", role, None, True
@@ -363,8 +376,7 @@ class Sealer:
             data = _map_path(data, path.split("."), self._sealing(people, role))
         actor = envelope.actor
         if actor and not actor.startswith(PREFIX):
-            owner = self.keys.person_for_email(actor)
-            actor = self._encrypt(owner, actor)
+            actor = self._encrypt(people, people.for_email(actor), actor)
         return envelope.model_copy(update={"data": data, "actor": actor})
 
     def _sealing(self, people: _People, role: Role) -> Callable[[Any], Any]:
@@ -372,12 +384,13 @@ class Sealer:
             if isinstance(value, str) and _TOKEN.match(value):
                 return value
             owner = people.person(role, value)
-            return value if owner is None else self._encrypt(owner, value)
+            return value if owner is None else self._encrypt(people, owner, value)
 
         return seal_one
 
-    def _encrypt(self, person_id: str, value: Any) -> str:
-        key = self.keys.keys_for([person_id]).get(person_id)
+    @staticmethod
+    def _encrypt(people: _People, person_id: str, value: Any) -> str:
+        key = people.key(person_id)
         if key is None:
             # The person was erased meanwhile: nothing of theirs is kept.
             return ERASED

@@ -228,6 +228,13 @@ def test_export_gathers_a_person_from_every_service(campus: RunningCampus) -> No
     assert person.phone in exported.text
 
 
+def test_people_routes_in_openapi(campus: RunningCampus) -> None:
+    document = httpx.get(f"{campus.base_url}/api/v1/openapi.json", timeout=30).json()
+
+    assert "get" in document["paths"]["/api/v1/people/export"]
+    assert "post" in document["paths"]["/api/v1/people/erase"]
+
+
 def test_erasure_leaves_no_clear_copy(campus: RunningCampus) -> None:
     journey, person = _approved_mission_of_new_person(campus)
     career = User(campus, CAREER_SERVICE)
