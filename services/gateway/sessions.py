@@ -11,6 +11,7 @@ import secrets
 
 from shared.platform.actors import Actor
 from shared.platform.db import Database, schema_transaction
+from shared.platform.erasure import reclaim_database
 
 LIFETIME = dt.timedelta(hours=12)
 
@@ -64,5 +65,5 @@ class SessionStore:
             ]
             for session_id in ids:
                 tx.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        self._database.reclaim(["sessions"])
+        reclaim_database(self._database, ["sessions"])
         return len(ids)

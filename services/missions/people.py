@@ -23,7 +23,7 @@ from services.missions.domain import Mission
 from shared.events.base import wrap
 from shared.events.people import PersonErased
 from shared.platform.actors import Actor, CurrentActor, require_role
-from shared.platform.erasure import rebuild_and_reclaim
+from shared.platform.erasure import rebuild_and_reclaim, reclaim_database
 from shared.platform.errors import NotFoundError
 from shared.platform.observability import current_request_id
 from shared.platform.people import Person, people_router
@@ -70,7 +70,6 @@ def erase_people(
     store = commands.store
     keys = _keys(commands)
     erasure = keys.erase_people(person_ids)
-    keys.database.reclaim(["person_keys", "person_emails"])
     erased = PersonErased(person_ids=erasure.person_ids, missions=erasure.missions)
     envelope = wrap(
         erased,
@@ -83,6 +82,7 @@ def erase_people(
     store.append(envelope.aggregate_id, 0, [envelope])
     commands.notify_append()
     rebuild_and_reclaim(store, [projections.PROJECTION])
+    reclaim_database(keys.database, ["person_keys", "person_emails"])
     return {
         "erased": True,
         "people": len(erasure.person_ids),

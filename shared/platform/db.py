@@ -169,30 +169,36 @@ class PostgresDatabase:
         with self._pool.connection() as connection:
             connection.autocommit = True
             try:
+                # VACUUM FULL queues behind any lock on the table and blocks
+                # every reader queued after it, so it gives up after a while.
+                connection.execute("SET lock_timeout = '5s'")
                 self._wait_for_older_snapshots(connection)
                 for table in tables:
                     connection.execute(
                         sql.SQL("VACUUM FULL {}").format(sql.Identifier(table))
                     )
             finally:
+                connection.execute("RESET lock_timeout")
                 connection.autocommit = False
 
     @staticmethod
     def _wait_for_older_snapshots(connection: Any) -> None:
-        row = connection.execute("SELECT txid_current() % 4294967296").fetchone()
-        mark = int(row[0])
+        row = connection.execute(
+            "SELECT txid_current() % 4294967296 AS mark"
+        ).fetchone()
+        mark = int(row["mark"])
         deadline = time.monotonic() + RECLAIM_WAIT_SECONDS
         while time.monotonic() < deadline:
             # NOTE: compares 32-bit transaction ids without wraparound, so
             # right after a wraparound it may wait for nothing, or in vain.
             older = connection.execute(
-                "SELECT count(*) FROM pg_stat_activity "
+                "SELECT count(*) AS older FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND backend_xmin IS NOT NULL "
-                "AND backend_xmin::text::bigint < %s",
-                (mark,),
+                "AND (backend_xmin::text::bigint < %s "
+                "OR backend_xid::text::bigint < %s)",
+                (mark, mark),
             ).fetchone()
-            if int(older[0]) == 0:
+            if int(older["older"]) == 0:
                 return
             time.sleep(0.1)
         log.warning("database.reclaim_waited_in_vain", seconds=RECLAIM_WAIT_SECONDS)

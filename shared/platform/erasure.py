@@ -18,6 +18,7 @@ import structlog
 from shared.events.base import EventEnvelope, decode
 from shared.events.catalogue import TOPICS
 from shared.events.people import PersonErased
+from shared.platform.db import Database
 from shared.platform.eventstore import EventStore
 from shared.platform.projection import Projection
 from shared.platform.runtime import ServiceRuntime, Subscription
@@ -37,7 +38,19 @@ def rebuild_and_reclaim(
 
 
 def reclaim(store: EventStore, tables: Sequence[str]) -> None:
-    store.database.reclaim(sorted(set(tables)))
+    """Have the database drop old copies of rows; log, not raise, a failure.
+
+    The erasure itself is done by then, so a failure here leaves old bytes
+    in the files until the next reclaim, and an operator must know.
+    """
+    reclaim_database(store.database, tables)
+
+
+def reclaim_database(database: Database, tables: Sequence[str]) -> None:
+    try:
+        database.reclaim(sorted(set(tables)))
+    except Exception:
+        log.exception("person.reclaim_failed", tables=sorted(set(tables)))
 
 
 class ErasureFollower:
