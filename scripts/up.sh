@@ -62,7 +62,7 @@ urllib.request.urlopen(sys.argv[1], timeout=1)"
 
 scripts/kafka.sh start
 "$python" scripts/postgres.py start > /dev/null
-"$python" scripts/postgres.py createdb "${services[@]/#/campus_}" campus_gateway
+"$python" scripts/postgres.py createdb "${services[@]/#/campus_}" campus_gateway campus_keys
 
 # Every process must sign sessions and links with the same key, which stays
 # the same across restarts so that sessions survive them.

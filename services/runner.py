@@ -6,6 +6,7 @@ python -m services.runner gateway --port 8000
 python -m services.runner rebuild all|NAME    drop and rebuild read models
 python -m services.runner replay all|NAME     feed logged events to handlers again
 python -m services.runner snapshot all|NAME   print read models as JSON
+python -m services.runner seal all|NAME       seal personal data of older events
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from services.notifications import app as notifications_app
 from shared.platform.eventlog import EmbeddedLog, EventLog
 from shared.platform.logs import configure_logging
 from shared.platform.runtime import ServiceRuntime
+from shared.platform.service import open_store
 from shared.platform.settings import Settings
 
 BUILDERS: dict[str, Callable[[Settings, EventLog], ServiceRuntime]] = {
@@ -145,6 +147,16 @@ async def replay(settings: Settings, names: list[str]) -> dict[str, int]:
     return counts
 
 
+def seal(settings: Settings, names: list[str]) -> dict[str, int]:
+    """Seal the plain personal values of events stored before sealing existed.
+
+    Missions goes first, so that the people of each mission are known when
+    the other services' events about it are sealed.
+    """
+    order = sorted(names, key=lambda name: (name != "missions", name))
+    return {name: open_store(name, settings).seal_stored() for name in order}
+
+
 def snapshot(settings: Settings, names: list[str]) -> dict[str, object]:
     """Return every read-model row of the named services, to compare two states."""
     rows: dict[str, object] = {}
@@ -160,7 +172,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m services.runner")
     parser.add_argument(
         "command",
-        choices=["embedded", "service", "gateway", "rebuild", "replay", "snapshot"],
+        choices=[
+            "embedded",
+            "service",
+            "gateway",
+            "rebuild",
+            "replay",
+            "snapshot",
+            "seal",
+        ],
     )
     parser.add_argument("name", nargs="?", choices=[*sorted(BUILDERS), "all"])
     parser.add_argument("--host", default="127.0.0.1")
@@ -172,8 +192,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_maintenance(command: str, settings: Settings, names: list[str]) -> None:
-    """Run rebuild, replay or snapshot and print its result as JSON."""
-    if command == "rebuild":
+    """Run rebuild, replay, snapshot or seal and print its result as JSON."""
+    if command == "seal":
+        print(json.dumps(seal(settings, names)))
+    elif command == "rebuild":
         print(json.dumps(asyncio.run(rebuild(settings, names))))
     elif command == "replay":
         print(json.dumps(asyncio.run(replay(settings, names))))
@@ -208,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     configure_logging(settings)
 
-    if args.command in ("rebuild", "replay", "snapshot"):
+    if args.command in ("rebuild", "replay", "snapshot", "seal"):
         names = sorted(BUILDERS) if args.name in (None, "all") else [args.name]
         _run_maintenance(args.command, settings, names)
         return

@@ -15,7 +15,7 @@ from services.documents import agreements
 from services.documents.rendering import render_mission_sheet
 from services.documents.uploads import StoredFile, Uploads
 from shared.platform.actors import CurrentActor
-from shared.platform.errors import ConflictError
+from shared.platform.errors import ConflictError, NotFoundError
 from shared.platform.links import read_link
 
 router = APIRouter(prefix="/internal")
@@ -38,6 +38,11 @@ async def mission_sheet(
 @router.get("/agreements/{mission_id}.pdf", response_class=Response)
 def agreement(request: Request, actor: CurrentActor, mission_id: str) -> Response:
     pdf = request.app.state.storage.read(agreements.KIND, mission_id)
+    if pdf is None and agreements.exists(request.app.state.store.database, mission_id):
+        raise NotFoundError(
+            "this agreement was deleted when a person it names was erased",
+            field="mission_id",
+        )
     if pdf is None:
         raise ConflictError(
             "the agreement is being generated: try again in a few seconds",

@@ -213,6 +213,27 @@ def create_schema(database: Database) -> None:
             "CREATE INDEX IF NOT EXISTS uploaded_files_mission "
             "ON uploaded_files (mission_id)"
         )
+        # Files whose content was deleted on purpose, and why: not read models.
+        tx.execute(
+            """CREATE TABLE IF NOT EXISTS removed_files (
+                file_id TEXT PRIMARY KEY, reason TEXT NOT NULL,
+                removed_at TEXT NOT NULL)"""
+        )
+
+
+REMOVAL_REASONS = {
+    "erased": "when its owner's personal data was erased",
+    "retention": "at the end of the retention period of uploaded files",
+}
+
+
+def removal_of(database: Database, file_id: str) -> str | None:
+    """Return why an uploaded file's content was deleted, if it was."""
+    with database.transaction() as tx:
+        row = tx.fetchone(
+            "SELECT reason FROM removed_files WHERE file_id = ?", (file_id,)
+        )
+    return str(row["reason"]) if row else None
 
 
 _COLUMNS = (
@@ -358,6 +379,15 @@ class Uploads:
         if row is None:
             raise NotFoundError(f"no file {file_id} for mission {mission_id}")
         content = self._storage.read(row["kind"], file_id)
+        removed = None
+        if content is None:
+            removed = removal_of(self._store.database, file_id)
+        if removed is not None:
+            raise NotFoundError(
+                f"file {file_id} was deleted "
+                + REMOVAL_REASONS.get(removed, "on purpose"),
+                field="file_id",
+            )
         if content is None:
             log.error("upload.content_missing", file_id=file_id, kind=row["kind"])
             raise FileContentMissingError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.evaluations import projections
+from services.evaluations import people, projections
 from services.evaluations.api import router
 from services.evaluations.commands import EvaluationCommands
 from services.evaluations.forms import SHIPPED_FORMS, load_catalogue
@@ -10,7 +10,9 @@ from services.evaluations.handlers import make_handler
 from shared.events.catalogue import TOPICS
 from shared.platform.clock import AdjustableClock, Clock, SystemClock
 from shared.platform.devclock import router as dev_clock_router
+from shared.platform.erasure import ErasureFollower
 from shared.platform.eventlog import EventLog
+from shared.platform.personal import unsealing
 from shared.platform.runtime import ServiceRuntime, Subscription
 from shared.platform.service import open_store, relay_for, service_app
 from shared.platform.settings import Settings
@@ -39,17 +41,21 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.state.commands = commands
     app.include_router(router)
     app.include_router(dev_clock_router)
+    app.include_router(people.export_router)
     subscription = Subscription(
         group=f"campus.{NAME}",
         topics=[TOPICS["mission"], TOPICS["document"]],
-        handler=make_handler(commands, relay.notify),
+        handler=unsealing(store.sealer, make_handler(commands, relay.notify)),
     )
-    return ServiceRuntime(
+    erasures = ErasureFollower(NAME)
+    runtime = ServiceRuntime(
         name=NAME,
         app=app,
         store=store,
         relay=relay,
         event_log=event_log,
         projections=[projections.PROJECTION],
-        subscriptions=[subscription],
+        subscriptions=[subscription, erasures.subscription()],
     )
+    erasures.runtime = runtime
+    return runtime

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.gateway import api, devclock, evaluations, files
+from services.gateway import api, devclock, evaluations, files, people
 from services.gateway.clients import ServiceClients
 from services.gateway.guards import install_guards
 from services.gateway.limits import BodySizeLimit, upload_body_max_bytes
@@ -97,6 +97,7 @@ def build(settings: Settings, clients: ServiceClients) -> FastAPI:
     app.include_router(files.router)
     app.include_router(evaluations.router)
     app.include_router(devclock.router)
+    app.include_router(people.router)
     # Last, because its proxy route matches every other path under /api/v1.
     app.include_router(api.router)
     return app

@@ -10,7 +10,7 @@ from services.gateway.api import UpstreamError
 from services.gateway.clients import ServiceClients
 
 router = APIRouter(prefix="/api/v1/dev", include_in_schema=False)
-CLOCKED_SERVICES = ("missions", "notifications", "evaluations")
+CLOCKED_SERVICES = ("missions", "documents", "notifications", "evaluations")
 
 
 @router.get("/clock")

@@ -11,6 +11,7 @@ import secrets
 
 from shared.platform.actors import Actor
 from shared.platform.db import Database, schema_transaction
+from shared.platform.erasure import reclaim_database
 
 LIFETIME = dt.timedelta(hours=12)
 
@@ -51,3 +52,18 @@ class SessionStore:
     def revoke(self, session_id: str) -> None:
         with self._database.transaction() as tx:
             tx.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (session_id,))
+
+    def end_all_of(self, email: str) -> int:
+        """Delete every session of a person, for an erasure; return how many."""
+        wanted = email.strip().lower()
+        with self._database.transaction() as tx:
+            rows = tx.fetchall("SELECT id, actor FROM sessions")
+            ids = [
+                row["id"]
+                for row in rows
+                if Actor.model_validate_json(row["actor"]).email.lower() == wanted
+            ]
+            for session_id in ids:
+                tx.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        reclaim_database(self._database, ["sessions"])
+        return len(ids)

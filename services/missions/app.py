@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.missions import projections
+from services.missions import people, projections
 from services.missions.api import router
 from services.missions.application import MissionCommands
 from services.missions.figures import FigureCalculator
@@ -12,6 +12,7 @@ from services.missions.queries import MissionQueries
 from shared.platform.clock import AdjustableClock, Clock, SystemClock
 from shared.platform.devclock import router as dev_clock_router
 from shared.platform.eventlog import EventLog
+from shared.platform.retention import RetentionJob
 from shared.platform.runtime import ServiceRuntime
 from shared.platform.service import load_seed, open_store, relay_for, service_app
 from shared.platform.settings import Settings
@@ -46,6 +47,15 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
     app.include_router(dev_clock_router)
     app.state.queries = MissionQueries(store.database)
     app.include_router(router)
+    app.include_router(people.router)
+    app.include_router(people.export_router)
+    retention = RetentionJob(
+        NAME,
+        people.expire_missions(app.state.commands, settings.retention_days["missions"]),
+        clock,
+        settings.retention_check_seconds,
+    )
+    app.state.on_clock_moved = retention.run_now
     return ServiceRuntime(
         name=NAME,
         app=app,
@@ -53,4 +63,5 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         relay=relay,
         event_log=event_log,
         projections=[projections.PROJECTION],
+        extra_tasks=[retention.run],
     )

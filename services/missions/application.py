@@ -71,6 +71,10 @@ class MissionCommands:
     def today(self) -> dt.date:
         return self._clock().date()
 
+    def notify_append(self) -> None:
+        """Wake the outbox relay after an append made outside these commands."""
+        self._on_append()
+
     # Loading and visibility
 
     def load(self, mission_id: str) -> Mission:

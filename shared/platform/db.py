@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import structlog
+
 Row = dict[str, Any]
+log = structlog.get_logger()
+# How long `PostgresDatabase.reclaim` waits for transactions that could still
+# see the rows it removes.
+RECLAIM_WAIT_SECONDS = 30.0
 
 
 class Transaction(Protocol):
@@ -28,6 +35,9 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
     def close(self) -> None: ...
+    def reclaim(self, tables: Sequence[str]) -> None:
+        """Leave no copy of deleted or changed rows of `tables` in the files."""
+        ...
 
 
 class _SqliteTransaction:
@@ -65,6 +75,9 @@ class SqliteDatabase:
         self._connection.row_factory = sqlite3.Row
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten rows are zeroed in the file, so that erased
+        # personal data does not linger in free pages.
+        self._connection.execute("PRAGMA secure_delete=ON")
         self._lock = threading.RLock()
 
     @contextmanager
@@ -80,6 +93,15 @@ class SqliteDatabase:
 
     def close(self) -> None:
         self._connection.close()
+
+    def reclaim(self, tables: Sequence[str]) -> None:
+        """Move the write-ahead log into the file and empty it.
+
+        With `secure_delete`, the database file holds no deleted rows; the
+        log still holds earlier copies of changed pages until this runs.
+        """
+        with self._lock:
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class _PostgresTransaction:
@@ -131,6 +153,55 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._pool.close()
+
+    def reclaim(self, tables: Sequence[str]) -> None:
+        """Rewrite the tables into new files, leaving no dead rows behind.
+
+        VACUUM FULL writes a fresh copy and unlinks the old file, whose dead
+        rows held the values before a change. It still copies a dead row that
+        a transaction started earlier could see, so it first waits, up to
+        `RECLAIM_WAIT_SECONDS`, until every such transaction has ended. The
+        server's write-ahead log and its archives keep the old rows until
+        they are recycled.
+        """
+        from psycopg import sql
+
+        with self._pool.connection() as connection:
+            connection.autocommit = True
+            try:
+                # VACUUM FULL queues behind any lock on the table and blocks
+                # every reader queued after it, so it gives up after a while.
+                connection.execute("SET lock_timeout = '5s'")
+                self._wait_for_older_snapshots(connection)
+                for table in tables:
+                    connection.execute(
+                        sql.SQL("VACUUM FULL {}").format(sql.Identifier(table))
+                    )
+            finally:
+                connection.execute("RESET lock_timeout")
+                connection.autocommit = False
+
+    @staticmethod
+    def _wait_for_older_snapshots(connection: Any) -> None:
+        row = connection.execute(
+            "SELECT txid_current() % 4294967296 AS mark"
+        ).fetchone()
+        mark = int(row["mark"])
+        deadline = time.monotonic() + RECLAIM_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            # NOTE: compares 32-bit transaction ids without wraparound, so
+            # right after a wraparound it may wait for nothing, or in vain.
+            older = connection.execute(
+                "SELECT count(*) AS older FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND (backend_xmin::text::bigint < %s "
+                "OR backend_xid::text::bigint < %s)",
+                (mark, mark),
+            ).fetchone()
+            if int(older["older"]) == 0:
+                return
+            time.sleep(0.1)
+        log.warning("database.reclaim_waited_in_vain", seconds=RECLAIM_WAIT_SECONDS)
 
 
 @contextmanager

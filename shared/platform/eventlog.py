@@ -63,6 +63,7 @@ class EmbeddedLog:
             path, check_same_thread=False, isolation_level=None
         )
         self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA secure_delete=ON")
         self._connection.execute(
             """CREATE TABLE IF NOT EXISTS records (
                 topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL,

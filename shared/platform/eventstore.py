@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.events.base import DomainEvent, EventEnvelope, wrap
 from shared.platform.db import Database, Transaction, ddl, schema_transaction
 from shared.platform.errors import ConcurrencyError
+
+if TYPE_CHECKING:
+    from shared.platform.personal import Sealer
 
 InlineProjection = Callable[[Transaction, Sequence[EventEnvelope]], None]
 
@@ -56,9 +59,27 @@ def _is_unique_violation(error: Exception) -> bool:
 
 
 class EventStore:
-    def __init__(self, database: Database) -> None:
+    """Events of one service; with a `sealer`, personal values are stored sealed.
+
+    `append` seals, `load` unseals. `read_after` returns events as stored,
+    sealed, for the relay to publish; `unseal` opens them for a reader.
+    """
+
+    def __init__(self, database: Database, sealer: Sealer | None = None) -> None:
         self.database = database
+        self.sealer = sealer
         create_schema(database)
+
+    def unseal(self, envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
+        """Return stored events with their personal values readable (or erased)."""
+        if self.sealer is None:
+            return list(envelopes)
+        return self.sealer.unseal(envelopes)
+
+    def _sealed(self, envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
+        if self.sealer is None:
+            return list(envelopes)
+        return [self.sealer.seal(envelope) for envelope in envelopes]
 
     def append(
         self,
@@ -72,6 +93,9 @@ class EventStore:
         `inline` runs in the same transaction, for projections that must be
         read back by the very next request.
         """
+        # Sealing reads and writes the key store, a database of its own, so it
+        # happens before the transaction; inline projections see clear values.
+        stored = self._sealed(envelopes)
         try:
             with self.database.transaction() as tx:
                 self._lock_appends(tx)
@@ -81,7 +105,7 @@ class EventStore:
                         "this mission was changed by someone else meanwhile: "
                         "reload it and try again"
                     )
-                for envelope in envelopes:
+                for envelope in stored:
                     self._insert(tx, envelope)
                 if inline is not None:
                     inline(tx, envelopes)
@@ -134,12 +158,17 @@ class EventStore:
                 "ORDER BY aggregate_version",
                 (aggregate_id,),
             )
-        return [EventEnvelope.model_validate_json(row["envelope"]) for row in rows]
+        return self.unseal(
+            [EventEnvelope.model_validate_json(row["envelope"]) for row in rows]
+        )
 
     def read_after(
         self, position: int, limit: int = 200
     ) -> list[tuple[int, EventEnvelope]]:
-        """Return up to `limit` events after a global position, oldest first."""
+        """Return up to `limit` events after a global position, oldest first.
+
+        Events come as stored, with personal values sealed.
+        """
         with self.database.transaction() as tx:
             rows = tx.fetchall(
                 "SELECT position, envelope FROM events WHERE position > ? "
@@ -150,6 +179,32 @@ class EventStore:
             (int(row["position"]), EventEnvelope.model_validate_json(row["envelope"]))
             for row in rows
         ]
+
+    def seal_stored(self, batch: int = 500) -> int:
+        """Seal in place the plain personal values of events stored before sealing.
+
+        This rewrites stored events, the one exception to their being never
+        edited; copies already published to the log keep their plain values.
+        Return how many events were rewritten.
+        """
+        if self.sealer is None:
+            return 0
+        position, rewritten = 0, 0
+        while stored := self.read_after(position, limit=batch):
+            for row_position, envelope in stored:
+                sealed = self.sealer.seal(envelope)
+                if sealed == envelope:
+                    continue
+                with self.database.transaction() as tx:
+                    tx.execute(
+                        "UPDATE events SET envelope = ? WHERE position = ?",
+                        (sealed.model_dump_json(), row_position),
+                    )
+                rewritten += 1
+            position = stored[-1][0]
+        if rewritten:
+            self.database.reclaim(["events"])
+        return rewritten
 
     def cursor(self, name: str) -> int:
         with self.database.transaction() as tx:

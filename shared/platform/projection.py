@@ -31,7 +31,7 @@ class Projection:
         position, count = 0, 0
         while batch := store.read_after(position, limit=500):
             with store.database.transaction() as tx:
-                self.project(tx, [envelope for _, envelope in batch])
+                self.project(tx, store.unseal([envelope for _, envelope in batch]))
             position = batch[-1][0]
             count += len(batch)
         return count

@@ -202,7 +202,9 @@ class ServiceRuntime:
                     projection.rebuild_from_store, self.store
                 )
             else:
-                records = await self.event_log.read_all(projection.source)
+                records = self.store.unseal(
+                    await self.event_log.read_all(projection.source)
+                )
                 counts[projection.table] = await asyncio.to_thread(
                     projection.rebuild_from_records, self.store.database, records
                 )

@@ -15,6 +15,7 @@ from shared.platform.errors import install_error_handlers
 from shared.platform.eventlog import EventLog
 from shared.platform.eventstore import EventStore
 from shared.platform.observability import ReadinessProbe, install_observability
+from shared.platform.personal import KeyStore, Sealer
 from shared.platform.runtime import OutboxRelay
 from shared.platform.settings import Settings
 
@@ -25,11 +26,22 @@ def load_seed(path: Path) -> dict[str, Any]:
     return seed
 
 
+@lru_cache(maxsize=4)
+def _key_store(data_dir: Path, database_url: str | None) -> KeyStore:
+    return KeyStore(open_database("keys", data_dir=data_dir, database_url=database_url))
+
+
+def open_key_store(settings: Settings) -> KeyStore:
+    """Open the key store that every service of this deployment shares."""
+    return _key_store(settings.data_dir, settings.database_url)
+
+
 def open_store(name: str, settings: Settings) -> EventStore:
+    """Open a service's event store, sealing personal data with the shared keys."""
     database = open_database(
         name, data_dir=settings.data_dir, database_url=settings.database_url
     )
-    return EventStore(database)
+    return EventStore(database, sealer=Sealer(open_key_store(settings)))
 
 
 def service_app(name: str, settings: Settings) -> FastAPI:

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Literal
 
 import limits
-from pydantic import Field, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
@@ -23,6 +30,18 @@ DEFAULT_UPLOAD_MAX_BYTES = {
     "insurance": 5 * MEBIBYTE,
     "report": 20 * MEBIBYTE,
     "certificate": 5 * MEBIBYTE,
+}
+
+# Days each kind of data is kept; 0 keeps it for ever. See docs/personal-data.md.
+DEFAULT_RETENTION_DAYS = {
+    # Sent, failed and erased emails of the sent-mail record (and mailbox).
+    "email_log": 365,
+    # Uploaded files' content (scans, insurance, reports, certificates),
+    # counted from their upload.
+    "uploaded_files": 5 * 365,
+    # Students and supervisors whose every mission ended this long ago are
+    # erased, as on request.
+    "missions": 5 * 365,
 }
 
 
@@ -128,6 +147,18 @@ class Settings(BaseSettings):
         description="Largest uploaded file of each kind, in bytes (JSON, for "
         'example {"report": 20971520}); kinds left out keep their default.',
     )
+    retention_days: dict[str, NonNegativeInt] = Field(
+        default_factory=lambda: dict(DEFAULT_RETENTION_DAYS),
+        description="Days each kind of data is kept, 0 for ever (JSON, for "
+        'example {"email_log": 365}): email_log, uploaded_files, missions; '
+        "kinds left out keep their default.",
+    )
+    retention_check_seconds: float = Field(
+        3600,
+        gt=0,
+        description="Seconds between two runs of the retention job in each "
+        "service; moving the development clock runs it at once.",
+    )
     school_logo: Path | None = Field(
         Path(__file__).resolve().parents[2] / "seed" / "logo.png",
         description="PNG or JPEG logo at the top of the PDFs; empty for none.",
@@ -170,6 +201,17 @@ class Settings(BaseSettings):
                 "for example 10/minute or 100/hour"
             ) from error
         return value
+
+    @field_validator("retention_days", mode="after")
+    @classmethod
+    def _keep_default_retention(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(DEFAULT_RETENTION_DAYS))
+        if unknown:
+            raise ValueError(
+                f"CAMPUS_RETENTION_DAYS names unknown kinds of data "
+                f"{', '.join(unknown)}: use {', '.join(DEFAULT_RETENTION_DAYS)}"
+            )
+        return {**DEFAULT_RETENTION_DAYS, **value}
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

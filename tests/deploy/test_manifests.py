@@ -343,7 +343,7 @@ def test_every_process_has_database(overlay: tuple[str, list[Resource]]) -> None
     for database in named(resources, "Database").values():
         assert database["spec"]["cluster"]["name"] == cluster_name
         databases[database["spec"]["name"]] = database["spec"]["owner"]
-    assert databases == {f"campus_{p}": "campus" for p in PROCESSES}
+    assert databases == {f"campus_{p}": "campus" for p in (*PROCESSES, "keys")}
 
 
 def test_dockerfile_matches_manifests() -> None:

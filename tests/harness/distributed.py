@@ -135,7 +135,7 @@ class DistributedCampus:
         check_kafka(bootstrap)
         # The server is left running after this run, and the test command stops it.
         run_postgres_script("start")
-        databases = [f"{self.run_id}_{name}" for name in (*SERVICES, "gateway")]
+        databases = [f"{self.run_id}_{name}" for name in (*SERVICES, "gateway", "keys")]
         run_postgres_script("createdb", *databases)
         database_url = run_postgres_script("url", f"{self.run_id}_{{service}}").strip()
         self._smtp = Controller(self._mail, hostname="127.0.0.1", port=free_port())

@@ -9,7 +9,7 @@ import email
 import email.policy
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
@@ -208,6 +208,9 @@ class DatabaseOutage:
             raise sqlite3.OperationalError("unable to open database file")
         with self._database.transaction() as tx:
             yield tx
+
+    def reclaim(self, tables: Sequence[str]) -> None:
+        self._database.reclaim(tables)
 
     def close(self) -> None:
         self._database.close()

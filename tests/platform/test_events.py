@@ -70,6 +70,7 @@ def test_mission_events_go_to_missions_topic() -> None:
         "campus.documents.v1",
         "campus.evaluations.v1",
         "campus.programs.v1",
+        "campus.people.v1",
     }
 
 

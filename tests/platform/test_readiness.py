@@ -64,7 +64,8 @@ def test_readiness_follows_postgres(own_postgres: Path, tmp_path: Path) -> None:
 
     bootstrap = os.environ.get("CAMPUS_TEST_KAFKA", DEFAULT_KAFKA)
     check_kafka(bootstrap)
-    _postgres(own_postgres, "createdb", "ready_missions")
+    # The service opens its own database and the key store shared by all.
+    _postgres(own_postgres, "createdb", "ready_missions", "ready_keys")
     port = free_port()
     env = {
         "CAMPUS_MODE": "distributed",
