@@ -35,6 +35,9 @@ TABLE: dict[str, Row] = {
     "PUT /api/v1/programs/{program_id}":                (401, 403, 403, 403, 403, 403, OK, 401, 401, 401, 401),
     "PUT /api/v1/programs/{program_id}/tutors/{tutor_email}": (401, 403, 403, 403, 403, 403, OK, 401, 401, 401, 401),
     "PUT /api/v1/missions/{mission_id}/tutor":          (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),
+    # The export names the mission's student: they may export themselves.
+    "GET /api/v1/people/export":                        (401, OK, 403, 403, 403, OK, OK, 401, 401, 401, 401),
+    "POST /api/v1/people/erase":                        (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),
     "POST /api/v1/missions":                            (401, OK, OK,  403, 403, 403, 403, 401, 401, 401, 401),
     "GET /api/v1/missions":                             (401, OK, OK,  OK, OK,  OK, OK, 401, 401, 401, 401),
     "GET /api/v1/missions/export.csv":                  (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),

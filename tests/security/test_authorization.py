@@ -58,6 +58,7 @@ JSON_BODIES: dict[str, Any] = {
     "PUT /api/v1/company/evaluation/{token}": {"answers": {}},
     "POST /api/v1/company/evaluation/{token}/submit": {"answers": {}},
     "POST /api/v1/dev/login": {"email": "sophie.bernard@ecole-campus.fr"},
+    "POST /api/v1/people/erase": {"email": "personne.inconnue@example.org"},
     # The seed's own values, so that an admin's allowed change changes nothing.
     "PUT /api/v1/programs/{program_id}": {"min_weeks": 4},
     "PUT /api/v1/programs/{program_id}/tutors/{tutor_email}": {"capacity": 40},
@@ -71,7 +72,11 @@ UPLOADS = {
 }
 # A 404 naming this field is about the resource, after the caller passed: no
 # email has failed in the embedded mode, so none can be retried.
-MISSING_RESOURCE = {"POST /api/v1/emails/{email_id}/retry": "email_id"}
+MISSING_RESOURCE = {
+    "POST /api/v1/emails/{email_id}/retry": "email_id",
+    # Nobody has this address, so an allowed erasure erases no one.
+    "POST /api/v1/people/erase": "email",
+}
 # Operations that sign in or out: each call gets a session of its own, so
 # that the caller's usual session survives.
 OWN_SESSION = {"POST /api/v1/dev/login", "POST /api/v1/dev/logout"}
@@ -156,6 +161,8 @@ def call(world: World, cell: Cell, email_id: str) -> httpx.Response:
         kwargs["files"] = PDF_UPLOAD
     if cell.operation == "GET /api/v1/emails/scheduled":
         kwargs["params"] = {"mission_id": world.approved.mission_id}
+    if cell.operation == "GET /api/v1/people/export":
+        kwargs["params"] = {"email": world.emails["student"]}
     path = _path(world, cell, email_id)
     return _client(world, cell).request(method, path, **kwargs)
 
