@@ -81,11 +81,13 @@ class ProgramCommands:
                 "WHERE position > ? ORDER BY position",
                 (self._seen,),
             )
+            envelopes = []
             for row in rows:
                 self._seen = max(self._seen, int(row["position"]))
-                if row["aggregate_type"] != ev.ProgramEvent.aggregate_type:
-                    continue
-                envelope = EventEnvelope.model_validate_json(row["envelope"])
+                if row["aggregate_type"] == ev.ProgramEvent.aggregate_type:
+                    envelopes.append(EventEnvelope.model_validate_json(row["envelope"]))
+            # A capacity change names its tutor, whose email is stored sealed.
+            for envelope in self.store.unseal(envelopes):
                 event = decode(envelope)
                 program_id = getattr(event, "program_id", "")
                 if program_id in self.programs:

@@ -110,7 +110,7 @@ def test_service_starts_without_kafka(tmp_path: Path) -> None:
     nothing_listens = f"127.0.0.1:{free_port()}"
     namespace = f"nokafka{secrets.token_hex(4)}"
     run_postgres_script("start")
-    run_postgres_script("createdb", f"{namespace}_missions")
+    run_postgres_script("createdb", f"{namespace}_missions", f"{namespace}_keys")
     env = {
         "CAMPUS_MODE": "distributed",
         "CAMPUS_DATABASE_URL": run_postgres_script(
