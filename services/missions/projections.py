@@ -29,6 +29,13 @@ def create_schema(database: Database) -> None:
                 version INTEGER NOT NULL,
                 document TEXT NOT NULL)"""
         )
+        # Figures read a student's other missions for each mission shown, and
+        # students and tutors list their own: without these indexes each of
+        # those reads scans the whole table.
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_student ON {TABLE} (student_email)"
+        )
+        tx.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_tutor ON {TABLE} (tutor_email)")
 
 
 def load(tx: Transaction, mission_id: str) -> Mission | None:
