@@ -1,4 +1,4 @@
-"""What every workload shares: sizes, results, the machine, percentiles, profiles."""
+"""Sizes, results, machine facts, percentiles and profiles shared by the workloads."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def sampled(
 
     py-spy samples every thread, so work in FastAPI's thread pool and in
     `asyncio.to_thread` counts too. Without ptrace (a container that forbids
-    it) the summary says that py-spy could not attach. `idle` counts threads
+    it) the summary reports that py-spy could not attach. `idle` counts threads
     that wait (on a lock, a commit or the network) too, for single-threaded
     work whose time goes to waiting.
     """
@@ -219,9 +219,9 @@ def sampled(
 def summarise_stacks(raw: str, top: int = 12, project_stacks_only: bool = False) -> str:
     """Turn py-spy's collapsed stacks into two top lists of this project's code.
 
-    "Own time" counts samples whose innermost frame is the function (library
-    frames are charged to the innermost project function that called them);
-    "including callees" counts samples where the function is anywhere on the
+    "Own time" counts samples whose innermost project frame is the function,
+    so library frames are charged to the project function that called them.
+    "Including callees" counts samples where the function is anywhere on the
     stack. `project_stacks_only` drops stacks without a project frame (idle
     pool and library threads) and the benchmark's own wait for the profiler.
     """

@@ -39,9 +39,9 @@ bench SIZE=large` runs the larger sizes (longer runs, 100,000 missions);
 last figures. It needs only `make install`: `scripts/with-backends.sh` starts
 a fresh Kafka broker and PostgreSQL server for the run.
 
-A ratio is the figure as a share of its ceiling: for a rate, Campus divided
-by the ceiling; for a duration, the ceiling divided by Campus. 100 % means
-Campus is as fast as the component underneath it.
+A ratio is the figure as a share of its ceiling. For a rate it is Campus
+divided by the ceiling, and for a duration the ceiling divided by Campus, so
+100 % means that Campus is as fast as the component underneath it.
 
 Figures from a machine that other work was loading at the same time are
 noisy: the load average at the start of each workload is printed with it.
@@ -75,9 +75,9 @@ same database with one `executemany` in one transaction.""",
 The log is the missions service's `events` table on SQLite, filled with
 copies of one real journey's missions events, each copy with fresh ids and a
 student of its own, written straight into the table in large transactions.
-Each copy's events are contiguous in the log, so a batch of 500 events holds
-about 30 missions; in a real log, where missions interleave, a batch holds
-more missions and the rebuild reads and writes more rows. The
+Each copy's events are contiguous in the log, so a batch of 500 events
+contains about 30 missions. In a real log, where missions interleave, a batch
+contains more missions and the rebuild reads and writes more rows. The
 rebuild is `Projection.rebuild_from_store` for `mission_view`, what
 `python -m services.runner rebuild missions` runs. The ceiling is a plain
 read of the same log: every row read in position order, in the batches the
@@ -106,11 +106,11 @@ France), with the school's logo, rendered by
 after one warm-up render. The ceiling is WeasyPrint rendering
 the same HTML (`agreement_html`) with the same fonts.""",
     "growth": """\
-Campus runs in the distributed mode. Copies of whole mission histories (the
-events of one real journey in the missions, documents and evaluations
-stores, each copy with fresh ids and a student of its own) are written
-straight into each service's PostgreSQL `events` table, with the relay's
-cursor moved past them so that they are not published again. Then
+Campus runs in the distributed mode. The benchmark copies the events of one
+real journey in the missions, documents and evaluations stores, each copy
+with fresh ids and a student of its own. The copies go straight into each
+service's PostgreSQL `events` table, and the relay's cursor moves past them
+so that they are not published again. Then
 `python -m services.runner rebuild NAME` rebuilds each service's read
 models, and the career service lists the missions through the gateway
 (`GET /api/v1/missions`, the list page's data). Memory is each
@@ -137,10 +137,10 @@ Where the time goes: an append is a transaction and a commit of its own
 and, on PostgreSQL, the advisory lock, while the plain insert commits all its
 rows once. On PostgreSQL the append lock serialises writers, so 8 writers
 gain only from overlapping their round trips. The ceiling is the cost of the
-rows themselves; most of the gap is per-commit cost, which a command must pay
-to be durable when it answers. What would change it: group commit, that is
-appending the events of concurrent commands in one transaction, which the
-store's single lock allows.""",
+rows themselves. Most of the gap is per-commit cost, which a command pays so
+that its events are durable before it responds. What would change it: group
+commit, that is appending the events of concurrent commands in one
+transaction, which the store's single lock allows.""",
     "rebuild": """\
 Where the time goes: each event is parsed by pydantic from its JSON
 (`read_after`), decoded into its event class, applied to the mission
@@ -154,16 +154,17 @@ the mission document so that it is not re-serialised on each write.""",
     "kafka": """\
 Where the time goes: the relay publishes each event with `send_and_wait`, one
 broker round trip after another, then moves its cursor in its own
-transaction; the consumer handles each record in its own transaction, with
-its once-only record. On this machine the command path (gateway, then the
-missions service's load, append and commit on PostgreSQL under the append
-lock) saturates below 200 commands per second, so requests queue and the
-latency at 200 per second is mostly waiting; the quarter-rate pass shows the
-pipeline itself. What would change it: publishing a batch of events per
-broker round trip (send, then one flush), and group commit in the store.""",
+transaction. The consumer handles each record in its own transaction, with
+its once-only record. When the command path (the gateway, then the missions
+service's load, append and commit on PostgreSQL under the append lock)
+cannot keep up with the rate, which the achieved rate above shows, requests
+queue and the latency is mostly waiting. The quarter-rate pass shows the
+pipeline when it is not saturated. What would change it: publishing a batch
+of events per broker round trip (send, then one flush), and group commit in
+the store.""",
     "pdf": """\
 xhtml2pdf builds the PDF with ReportLab in Python, and WeasyPrint lays the
-page out with Pango and writes it with pydyf; both are CPU-bound and render
+page out with Pango and writes it with pydyf. Both are CPU-bound and render
 one PDF at a time per process.""",
     "growth": """\
 The databases grow linearly with the missions (the events dominate), and so

@@ -39,6 +39,24 @@ def test_tiny_run_writes_page(tmp_path: Path) -> None:
     assert "Not measured yet: run `python -m bench --only gateway`" in page
 
 
+def test_write_only_rewrites_page(tmp_path: Path) -> None:
+    results = tmp_path / "bench" / "results.json"
+    results.parent.mkdir()
+    results.write_text("{}", encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--write-only", "--output", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    page = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+    assert page.startswith("# Benchmarks")
+    assert "Not measured yet: run `python -m bench --only pdf`" in page
+
+
 def test_unknown_workload_is_rejected() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "--only", "pdf,speed"],
