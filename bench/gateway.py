@@ -294,9 +294,20 @@ async def run_level(
 ) -> dict[str, Any]:
     """Run `clients` concurrent clients for `seconds`; return the window's figures."""
     recorder = Recorder()
+    warmup = min(WARMUP_SECONDS, seconds / 5)
+
+    async def client(delay: float) -> None:
+        # Clients arrive spread over the warm-up, as people do, rather than
+        # opening every connection and session in the same millisecond.
+        await asyncio.sleep(delay)
+        await make_client(recorder)
+
     tasks = [asyncio.ensure_future(work()) for work in background or []]
     start = time.perf_counter()
-    tasks += [asyncio.ensure_future(make_client(recorder)) for _ in range(clients)]
+    tasks += [
+        asyncio.ensure_future(client(index * warmup / clients))
+        for index in range(clients)
+    ]
     await asyncio.wait(tasks, timeout=seconds, return_when="FIRST_EXCEPTION")
     end = time.perf_counter()
     for task in tasks:
@@ -310,7 +321,6 @@ async def run_level(
     ]
     if failures:
         raise RuntimeError(f"a client failed with {clients} clients") from failures[0]
-    warmup = min(WARMUP_SECONDS, seconds / 5)
     latencies = sorted(recorder.window(start + warmup, end))
     span = end - start - warmup
     return {

@@ -55,8 +55,8 @@ dates, five sections, submit, the company's three sections and validation
 (through its emailed link), confirmation, the tutor's and the career
 service's approvals. That is 15 commands per journey; logins and the wait for
 the company's email are not counted. Campus runs as `make run` does (one
-process, SQLite, the embedded event log). The first 3 seconds of each level
-are a warm-up and are not counted.
+process, SQLite, the embedded event log). The clients start spread over the
+first 3 seconds of each level, a warm-up that is not counted.
 
 The ceiling is a FastAPI route on uvicorn that returns a constant, run the
 same way (`bench/ceiling_app.py`), posted a section-sized JSON body by the
