@@ -402,6 +402,10 @@ async def _campus_level(
     return await run_level(clients, seconds, client, background=[mailbox.poll])
 
 
+def _clients(count: int) -> str:
+    return "1 client" if count == 1 else f"{count} clients"
+
+
 def _line(figures: dict[str, Any]) -> str:
     return (
         f"{figures['rate']:.0f} commands/s, p50 {figures['p50_ms']:.1f} ms, "
@@ -415,7 +419,7 @@ def _judge(result: Result, levels: dict[str, list[dict[str, Any]]]) -> None:
         clients = int(campus["clients"])
         at_target = clients == TARGET_CLIENTS
         rate = Figure(
-            f"commands per second, {clients} clients",
+            f"commands per second, {_clients(clients)}",
             campus["rate"],
             "commands/s",
             ceiling=ceiling["rate"],
@@ -424,7 +428,7 @@ def _judge(result: Result, levels: dict[str, list[dict[str, Any]]]) -> None:
             rate.target = f"at least {TARGET_SHARE:.0%} of the ceiling"
             rate.met = (rate.ratio or 0) >= TARGET_SHARE
         p99 = Figure(
-            f"p99 latency, {clients} clients",
+            f"p99 latency, {_clients(clients)}",
             campus["p99_ms"],
             "ms",
             ceiling=ceiling["p99_ms"],

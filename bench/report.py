@@ -8,6 +8,7 @@ change it), which the report shows beside the profile when a target is missed.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +265,8 @@ def _section(result: Result) -> str:
 def _value(value: float | None, unit: str) -> str:
     if value is None:
         return ""
+    if math.isnan(value):
+        return "none completed"
     if abs(value) >= 100:
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
@@ -275,7 +278,7 @@ def _value(value: float | None, unit: str) -> str:
 
 def _ratio(figure: Figure) -> str:
     ratio = figure.ratio
-    return "" if ratio is None else f"{ratio:.0%}"
+    return "" if ratio is None or math.isnan(ratio) else f"{ratio:.0%}"
 
 
 def _met(figure: Figure) -> str:
@@ -287,6 +290,8 @@ def _met(figure: Figure) -> str:
 def _cell(cell: Any) -> str:
     if isinstance(cell, int) and not isinstance(cell, bool):
         return f"{cell:,}"
+    if isinstance(cell, float) and math.isnan(cell):
+        return "-"
     if isinstance(cell, float):
         return f"{cell:,.1f}" if abs(cell) >= 100 else f"{cell:g}"
     return str(cell)
