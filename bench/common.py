@@ -6,6 +6,7 @@ import collections
 import datetime as dt
 import os
 import platform
+import ssl
 import statistics
 import subprocess
 import sys
@@ -16,9 +17,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FOLDERS = ("services/", "shared/", "bench/")
 ENTRY_FRAMES = ("<module> (", "main (", "run (")
+
+
+# One TLS context for every benchmark client. httpx builds a new one for each
+# client otherwise, loading the CA bundle synchronously (tens of ms), which
+# stalls the event loop for seconds when hundreds of clients start.
+TLS_CONTEXT = ssl.create_default_context()
+
+
+def http_client(base_url: str) -> httpx.AsyncClient:
+    """Return an HTTP client for a server of this run, sharing the TLS context."""
+    return httpx.AsyncClient(base_url=base_url, timeout=60, verify=TLS_CONTEXT)
 
 
 @dataclass(frozen=True)

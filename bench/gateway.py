@@ -24,7 +24,15 @@ from typing import Any
 
 import httpx
 
-from bench.common import Figure, Result, Size, Table, percentile, sampled
+from bench.common import (
+    Figure,
+    Result,
+    Size,
+    Table,
+    http_client,
+    percentile,
+    sampled,
+)
 from bench.plots import line_plot
 from tests.e2e.journey import (
     CAREER_SERVICE,
@@ -194,7 +202,7 @@ async def command(
 
 
 async def signed_in(base_url: str, email: str) -> httpx.AsyncClient:
-    http = httpx.AsyncClient(base_url=base_url, timeout=60)
+    http = http_client(base_url)
     response = await http.post("/api/v1/dev/login", json={"email": email})
     if response.status_code != 200:
         raise RuntimeError(f"login of {email} failed: {response.text}")
@@ -210,7 +218,7 @@ async def journeys(
     """Run whole mission journeys, one after another, until cancelled."""
     career = await signed_in(base_url, CAREER_SERVICE)
     tutors: dict[str, httpx.AsyncClient] = {}
-    company = httpx.AsyncClient(base_url=base_url, timeout=60)
+    company = http_client(base_url)
     try:
         while True:
             student_email = next(students)
@@ -281,10 +289,14 @@ async def _journey(
 async def constant_requests(base_url: str, recorder: Recorder) -> None:
     """Post a section-sized body to the constant route, one request after another."""
     body = student_sections(unique_supervisor_email())["student"]
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+    async with http_client(base_url) as http:
         while True:
             started = time.perf_counter()
-            response = await http.post("/constant", json=body)
+            try:
+                response = await http.post("/constant", json=body)
+            except httpx.TransportError as error:
+                recorder.errors.append(f"{type(error).__name__}: {error}")
+                continue
             recorder.add(started)
             response.raise_for_status()
 

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Figure, Result, Size, Table, percentile, sampled
+from bench.common import (
+    Figure,
+    Result,
+    Size,
+    Table,
+    http_client,
+    percentile,
+    sampled,
+)
 from tests.e2e.journey import PROGRAM
 from tests.harness.distributed import DistributedCampus
 from tests.harness.seed import student_email
@@ -41,7 +49,7 @@ async def campus_latencies(
 
     students = []
     for number in range(1, STUDENTS + 1):
-        http = httpx.AsyncClient(base_url=base_url, timeout=60)
+        http = http_client(base_url)
         login = await http.post(
             "/api/v1/dev/login", json={"email": student_email(number)}
         )
