@@ -128,8 +128,11 @@ presented with its figures (presence hours, public holidays, the student's
 other missions). The notifications consumer, the outbox relay and the email
 sender run in the same process, under the same GIL, on the same 2 cores as
 the clients. The constant route does none of this, so the ratio is what
-Campus costs per command. What would change it: keeping the last state of
-each mission in memory (or reading it from `mission_view`) instead of
+Campus costs per command. The embedded log used to write a consumer's
+offset in a commit of its own for every record, about a tenth of the
+process's samples; it now writes it once per batch. What would change it
+further: keeping the last state of each mission in memory (or reading it
+from `mission_view`) instead of
 replaying every event twice per command, computing the figures once per
 mission version, and, in the embedded mode, fewer commits per command.""",
     "store": """\
