@@ -2,10 +2,13 @@
 #   make run    Campus in one process (embedded mode) on http://127.0.0.1:8000
 #   make test   the whole test suite, with a Kafka broker and PostgreSQL
 #   make up     the distributed mode on this machine; make down stops it
+#   make bench  the benchmark suite; it rewrites docs/benchmarks.md
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
+# make bench SIZE=large runs the larger benchmark sizes.
+SIZE ?= default
 
 .PHONY: install run test up down lint bench clean
 
@@ -26,7 +29,7 @@ test: install
 	scripts/test.sh $(ARGS)
 
 bench: install
-	scripts/with-backends.sh $(PYTHON) -m bench.journey
+	scripts/with-backends.sh $(PYTHON) -m bench --size $(SIZE)
 
 up: install
 	scripts/up.sh

@@ -135,19 +135,35 @@ def render_mission_sheet(mission: dict[str, Any], logo: Path | None = None) -> b
     return _render_pdf("documents/mission_sheet.html", context, logo)
 
 
+AGREEMENT_TEMPLATE = "documents/agreement.html"
+
+
 def render_agreement(mission: dict[str, Any], logo: Path | None = None) -> bytes:
     """Render the internship agreement as PDF.
 
     The agreement is in French, followed by an English translation when the
     internship takes place abroad. `logo` is as for render_mission_sheet.
     """
+    return _render_pdf(AGREEMENT_TEMPLATE, _agreement_context(mission, logo), logo)
+
+
+def agreement_html(mission: dict[str, Any], logo: Path | None = None) -> str:
+    """Render the agreement's HTML, the input that `render_agreement` converts.
+
+    Its font URLs are relative to `FONTS_DIR.parent`; the logo path is absolute.
+    """
+    context = _agreement_context(mission, logo)
+    document = f"{AGREEMENT_TEMPLATE} for mission {mission['id']}"
+    return _render_html(AGREEMENT_TEMPLATE, context, document)
+
+
+def _agreement_context(mission: dict[str, Any], logo: Path | None) -> dict[str, Any]:
     sections = _sections_of(mission)
-    context = {
+    return {
         **_document_context(mission, logo),
         "with_english_version": mission.get("location") == "abroad",
         "presence_times": _presence_times(sections["terms"]),
     }
-    return _render_pdf("documents/agreement.html", context, logo)
 
 
 def _document_context(mission: dict[str, Any], logo: Path | None) -> dict[str, Any]:

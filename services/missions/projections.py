@@ -29,6 +29,13 @@ def create_schema(database: Database) -> None:
                 version INTEGER NOT NULL,
                 document TEXT NOT NULL)"""
         )
+        # Figures read a student's other missions for each mission shown, and
+        # students and tutors list their own: without these indexes each of
+        # those reads scans the whole table.
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_student ON {TABLE} (student_email)"
+        )
+        tx.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_tutor ON {TABLE} (tutor_email)")
 
 
 def load(tx: Transaction, mission_id: str) -> Mission | None:
@@ -37,13 +44,22 @@ def load(tx: Transaction, mission_id: str) -> Mission | None:
 
 
 def apply(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
+    # A rebuild passes batches of hundreds of events, often several of one
+    # mission: each mission is read and written once per batch, not per event.
+    changed: dict[str, Mission] = {}
     for envelope in envelopes:
         if envelope.aggregate_type != "mission":
             continue
-        mission = load(tx, envelope.aggregate_id) or Mission(id=envelope.aggregate_id)
+        mission = (
+            changed.get(envelope.aggregate_id)
+            or load(tx, envelope.aggregate_id)
+            or Mission(id=envelope.aggregate_id)
+        )
         if envelope.aggregate_version <= mission.version:
             continue
-        _save(tx, evolve(mission, envelope))
+        changed[envelope.aggregate_id] = evolve(mission, envelope)
+    for mission in changed.values():
+        _save(tx, mission)
 
 
 def _save(tx: Transaction, mission: Mission) -> None:

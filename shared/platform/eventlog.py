@@ -146,9 +146,17 @@ class EmbeddedLog:
             "ORDER BY offset LIMIT 100",
             (topic, offset),
         ).fetchall()
-        for record_offset, value in rows:
-            await handler(EventEnvelope.model_validate_json(value))
-            self._commit(group, topic, int(record_offset) + 1)
+        handled = offset
+        try:
+            for record_offset, value in rows:
+                await handler(EventEnvelope.model_validate_json(value))
+                handled = int(record_offset) + 1
+        finally:
+            # One offset write per batch, not per record: each write is a
+            # commit of its own. A crash delivers the batch's handled records
+            # again, which consumers skip by event id (at-least-once delivery).
+            if handled > offset:
+                self._commit(group, topic, handled)
         return len(rows)
 
     def end_offsets(self, topic: str) -> int:

@@ -1,0 +1,214 @@
+"""Growth of the distributed mode with the number of missions and their histories.
+
+At each size, copies of one real journey's events go straight into each
+service's PostgreSQL store, then the benchmark measures the databases' size,
+`services.runner rebuild` per service, the career service's mission list
+through the gateway, and each process's memory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import ROOT, Result, Size, Table, rss_mib, sampled
+from bench.history import Template, copies, postgres_rows, whole_journey, write_postgres
+from bench.plots import line_plot
+from tests.e2e.journey import CAREER_SERVICE
+from tests.harness.distributed import SERVICES, DistributedCampus
+
+LIST_ROUNDS = 3
+LIST_TIMEOUT_SECONDS = 600.0
+# A list slower than this is timed once: its noise is small beside it.
+SLOW_LIST_SECONDS = 5.0
+
+
+def database_url(campus: DistributedCampus, service: str) -> str:
+    return campus.env["CAMPUS_DATABASE_URL"].replace("{service}", service)
+
+
+def database_mib(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT pg_database_size(current_database())"
+        ).fetchone()
+    return float(row[0]) / 2**20 if row else 0.0
+
+
+def rebuild_seconds(campus: DistributedCampus, service: str) -> float:
+    """Time `python -m services.runner rebuild SERVICE` in its own process."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-m", "services.runner", "rebuild", service],
+        cwd=ROOT,
+        env={**os.environ, **campus.env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"rebuild {service} failed:\n{completed.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def list_latency(base_url: str) -> tuple[float, int, int]:
+    """List every mission as the career service; return median s, status, bytes."""
+    with httpx.Client(base_url=base_url, timeout=LIST_TIMEOUT_SECONDS) as http:
+        http.post(
+            "/api/v1/dev/login", json={"email": CAREER_SERVICE}
+        ).raise_for_status()
+        times, status, size = [], 0, 0
+        for _ in range(LIST_ROUNDS):
+            started = time.perf_counter()
+            response = http.get("/api/v1/missions")
+            times.append(time.perf_counter() - started)
+            status, size = response.status_code, len(response.content)
+            if times[-1] > SLOW_LIST_SECONDS:
+                break
+    return statistics.median(times), status, size
+
+
+def run(size: Size, result: Result) -> None:
+    with tempfile.TemporaryDirectory(prefix="campus-bench-") as folder:
+        campus = DistributedCampus(Path(folder))
+        try:
+            _measure(campus, size, result)
+        finally:
+            campus.stop()
+
+
+def _measure(campus: DistributedCampus, size: Size, result: Result) -> None:
+    mission_id, student = whole_journey(campus)
+    time.sleep(2)  # the evaluations service reacts to the approval after it
+    templates = {}
+    for service in SERVICES:
+        rows = postgres_rows(database_url(campus, service), mission_id)
+        if rows:
+            templates[service] = Template(rows, distinct=[student])
+    result.facts.append(
+        "events per mission copy: "
+        + ", ".join(f"{name} {template.size}" for name, template in templates.items())
+        + "; notifications rebuilds its contacts from the Kafka topic, which holds"
+        " the real journey's events only"
+    )
+    processes = {name: launched[2] for name, launched in campus._launched.items()}
+    levels: list[dict[str, Any]] = []
+    present = 1
+    for missions in size.growth_missions:
+        started = time.perf_counter()
+        for service, template in templates.items():
+            write_postgres(
+                database_url(campus, service), copies(template, missions - present)
+            )
+        present = missions
+        print(
+            f"  {missions:,} missions written in {time.perf_counter() - started:.0f} s"
+        )
+        level: dict[str, Any] = {"missions": missions}
+        level["disk_mib"] = {
+            service: database_mib(database_url(campus, service)) for service in SERVICES
+        }
+        level["rebuild_s"] = {
+            service: rebuild_seconds(campus, service) for service in SERVICES
+        }
+        if missions == size.growth_missions[-1]:
+            with sampled(processes["missions"].pid, 10, result.profiles, "list"):
+                latency, status, body = list_latency(campus.base_url)
+        else:
+            latency, status, body = list_latency(campus.base_url)
+        level["list_s"], level["list_status"], level["list_mib"] = (
+            latency,
+            status,
+            body / 2**20,
+        )
+        level["rss_mib"] = {
+            name: rss_mib(process.pid) for name, process in processes.items()
+        }
+        disk = sum(level["disk_mib"].values())
+        print(
+            f"  {missions:,} missions: disk {disk:,.0f} MiB, "
+            f"rebuild {sum(level['rebuild_s'].values()):.1f} s, list {latency:.2f} s "
+            f"(HTTP {status})",
+            flush=True,
+        )
+        levels.append(level)
+    _report(result, levels)
+
+
+def _exponent(first: float, last: float, n_first: int, n_last: int) -> str:
+    """Return k in `cost ~ missions^k` between two sizes: 1 is linear."""
+    if first <= 0 or last <= 0 or n_first == n_last:
+        return ""
+    return f"{math.log(last / first) / math.log(n_last / n_first):.2f}"
+
+
+def _report(result: Result, levels: list[dict[str, Any]]) -> None:
+    sizes = [level["missions"] for level in levels]
+    rows = []
+    series: dict[str, list[float]] = {}
+    for label, key, unit in (
+        ("disk, all databases", "disk_mib", "MiB"),
+        ("rebuild, all services", "rebuild_s", "s"),
+    ):
+        values = [sum(level[key].values()) for level in levels]
+        series[label] = values
+        rows.append([f"{label} ({unit})", *[round(v, 1) for v in values]])
+        for service in SERVICES:
+            per_service = [level[key][service] for level in levels]
+            rows.append([f"  {service} ({unit})", *[round(v, 1) for v in per_service]])
+    list_values = [level["list_s"] for level in levels]
+    series["list, career service"] = list_values
+    rows.append(["list of every mission (s)", *[round(v, 2) for v in list_values]])
+    rows.append(
+        ["list response (MiB)", *[round(level["list_mib"], 1) for level in levels]]
+    )
+    rows.append(["list HTTP status", *[level["list_status"] for level in levels]])
+    for index, moment in enumerate(("after the list", "peak")):
+        for name in levels[0]["rss_mib"]:
+            rows.append(
+                [f"memory of {name}, {moment} (MiB)"]
+                + [round(level["rss_mib"][name][index]) for level in levels]
+            )
+    for row in rows:
+        numbers = [cell for cell in row[1:] if isinstance(cell, int | float)]
+        row.append(
+            _exponent(numbers[0], numbers[-1], sizes[0], sizes[-1])
+            if len(numbers) == len(sizes) and not row[0].startswith("list HTTP")
+            else ""
+        )
+    result.tables.append(
+        Table(
+            "By number of missions (the last column is k in cost ~ missions^k; "
+            "1 is linear)",
+            ["figure", *[f"{n:,} missions" for n in sizes], "k"],
+            rows,
+        )
+    )
+    result.plots.append(
+        line_plot(
+            "growth",
+            [float(n) for n in sizes],
+            {
+                "disk": {"all databases": series["disk, all databases"]},
+                "time": {
+                    "rebuild, all services": series["rebuild, all services"],
+                    "list, career service": series["list, career service"],
+                },
+            },
+            x_label="missions",
+            y_labels={"disk": "MiB", "time": "seconds"},
+            log_x=True,
+            log_y=True,
+        )
+    )

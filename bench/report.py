@@ -1,0 +1,308 @@
+"""Write docs/benchmarks.md from the measured results and the prose below.
+
+The prose lives here, so a rerun rewrites the page with new figures and keeps
+the explanations. Each workload has an introduction (what is measured and
+what its ceiling is) and an analysis (where the time goes and what would
+change it), which the report shows beside the profile when a target is missed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from bench.common import Figure, Result
+
+TITLES = {
+    "gateway": "1. Commands through the gateway (embedded mode)",
+    "store": "2. Event store appends",
+    "rebuild": "3. Projection rebuild from a large log",
+    "kafka": "4. Distributed mode on Kafka: command to another service's read model",
+    "pdf": "5. Agreement PDF rendering",
+    "growth": "6. Growth: disk, memory, rebuild and list latency",
+}
+
+HEADER = """\
+# Benchmarks
+
+`make bench` (`python -m bench`, in `bench/`) measures what Campus does on a
+school's busiest days, each figure beside the ceiling of the component
+underneath, measured in the same run on the same machine. It writes this page
+and the plots in `docs/bench/` from what it measured; the text around the
+figures is kept in `bench/report.py`. Benchmarks report figures and never fail
+for being slow: a missed target is marked **missed**, with a profile of where
+the time goes and what would change it.
+
+`make bench` runs the default size in under 15 minutes on 2 cores; `make
+bench SIZE=large` runs the larger sizes (longer runs, 100,000 missions);
+`python -m bench --only pdf,store` runs some workloads and keeps the others'
+last figures. It needs only `make install`: `scripts/with-backends.sh` starts
+a fresh Kafka broker and PostgreSQL server for the run.
+
+A ratio is the figure as a share of its ceiling. For a rate it is Campus
+divided by the ceiling, and for a duration the ceiling divided by Campus, so
+100 % means that Campus is as fast as the component underneath it.
+
+Figures from a machine that other work was loading at the same time are
+noisy: the load average at the start of each workload is printed with it.
+"""
+
+INTRODUCTIONS = {
+    "gateway": """\
+Concurrent clients each run whole mission journeys through the gateway's
+HTTP API, one after another, each journey with a student of its own: create,
+dates, five sections, submit, the company's three sections and validation
+(through its emailed link), confirmation, the tutor's and the career
+service's approvals. That is 15 commands per journey; logins and the wait for
+the company's email are not counted. Campus runs as `make run` does (one
+process, SQLite, the embedded event log). The clients start spread over the
+first 3 seconds of each level, a warm-up that is not counted.
+
+The ceiling is a FastAPI route on uvicorn that returns a constant, run the
+same way (`bench/ceiling_app.py`), posted a section-sized JSON body by the
+same client code at the same concurrency. The clients are httpx in one
+asyncio process on the same 2 cores, so both servers share the machine with
+their load generator.""",
+    "store": """\
+Appends go through `EventStore.append`, as commands do: one transaction per
+command, which takes the append lock (PostgreSQL), reads the aggregate's
+version, inserts the event and commits. One writer appends to one mission
+after another; many writers are 8 threads on distinct missions, sharing one
+store (one SQLite connection behind a lock, or a pool of 8 PostgreSQL
+connections). The ceiling inserts the same rows into the same table of the
+same database with one `executemany` in one transaction.""",
+    "rebuild": """\
+The log is the missions service's `events` table on SQLite, filled with
+copies of one real journey's missions events, each copy with fresh ids and a
+student of its own, written straight into the table in large transactions.
+Each copy's events are contiguous in the log, so a batch of 500 events
+contains about 30 missions. In a real log, where missions interleave, a batch
+contains more missions and the rebuild reads and writes more rows. The
+rebuild is `Projection.rebuild_from_store` for `mission_view`, what
+`python -m services.runner rebuild missions` runs. The ceiling is a plain
+read of the same log: every row read in position order, in the batches the
+rebuild uses, and its JSON decoded with `json.loads`.""",
+    "kafka": """\
+Campus runs in the distributed mode (each service in its own process,
+PostgreSQL, Kafka, a second notifications replica, as the end-to-end tests
+run it). Students create missions through the gateway at a steady rate; each
+`MissionCreated` goes from the missions service's outbox to Kafka, and the
+notifications service's consumer writes the mission's row into its
+`mission_contacts` read model. The latency is from the command's response to
+the moment that row is visible in the notifications database, which the
+benchmark polls every 5 ms. At most 64 commands wait for their response at
+once: when Campus falls behind, the sender waits, and the achieved rate is
+printed. A first pass at a quarter of the rate shows the latency of a
+pipeline that is not saturated.
+
+The ceiling is an aiokafka producer and consumer on the same broker, with
+the settings Campus uses (idempotent producer, `send_and_wait`, a
+read-committed consumer), sending one record at the same rate: the time from
+the send to its consumption.""",
+    "pdf": """\
+The agreement of the document tests' sample mission (an internship in
+France), with the school's logo, rendered by
+`services.documents.rendering.render_agreement` (Jinja2 and xhtml2pdf),
+after one warm-up render. The ceiling is WeasyPrint rendering
+the same HTML (`agreement_html`) with the same fonts.""",
+    "growth": """\
+Campus runs in the distributed mode. The benchmark copies the events of one
+real journey in the missions, documents and evaluations stores, each copy
+with fresh ids and a student of its own. The copies go straight into each
+service's PostgreSQL `events` table, and the relay's cursor moves past them
+so that they are not published again. Then
+`python -m services.runner rebuild NAME` rebuilds each service's read
+models, and the career service lists the missions through the gateway
+(`GET /api/v1/missions`, the list page's data). Memory is each
+process's resident set size after the listing, and its peak.""",
+}
+
+ANALYSES: dict[str, str] = {
+    "gateway": """\
+Where the time goes: each command passes the gateway's middleware (the
+session read from SQLite, metrics, request ids), an in-process HTTP call to
+the service, the mission loaded from its events and replayed, the append with
+its inline projection and one SQLite commit, the mission replayed again and
+presented with its figures (presence hours, public holidays, the student's
+other missions). The notifications consumer, the outbox relay and the email
+sender run in the same process, under the same GIL, on the same 2 cores as
+the clients. The constant route does none of this, so the ratio is what
+Campus costs per command. The embedded log used to write a consumer's
+offset in a commit of its own for every record, about a tenth of the
+process's samples; it now writes it once per batch. What would change it
+further: keeping the last state of each mission in memory (or reading it
+from `mission_view`) instead of
+replaying every event twice per command, computing the figures once per
+mission version, and, in the embedded mode, fewer commits per command.""",
+    "store": """\
+Where the time goes: an append is a transaction and a commit of its own
+(an fsync on PostgreSQL, and a WAL write on SQLite), plus the version read
+and, on PostgreSQL, the advisory lock, while the plain insert commits all its
+rows once. On PostgreSQL the append lock serialises writers, so 8 writers
+gain only from overlapping their round trips. The ceiling is the cost of the
+rows themselves. Most of the gap is per-commit cost, which a command pays so
+that its events are durable before it responds. What would change it: group
+commit, that is appending the events of concurrent commands in one
+transaction, which the store's single lock allows.""",
+    "rebuild": """\
+Where the time goes: each event is parsed by pydantic from its JSON
+(`read_after`), decoded into its event class, applied to the mission
+(`evolve`, which also writes the history message) and the mission is written
+back as a whole JSON document once per batch. The plain read only decodes
+JSON. Keeping each batch's missions in memory (in `projections.apply`) made
+the rebuild about four times faster than reading and writing the row per
+event. What would change it further: larger batches, one parse of each
+envelope instead of a parse and a decode, and storing the history apart from
+the mission document so that it is not re-serialised on each write.""",
+    "kafka": """\
+Where the time goes: the relay publishes each event with `send_and_wait`, one
+broker round trip after another, then moves its cursor in its own
+transaction. The consumer handles each record in its own transaction, with
+its once-only record. When the command path (the gateway, then the missions
+service's load, append and commit on PostgreSQL under the append lock)
+cannot keep up with the rate, which the achieved rate above shows, requests
+queue and the latency is mostly waiting. The quarter-rate pass shows the
+pipeline when it is not saturated. What would change it: publishing a batch
+of events per broker round trip (send, then one flush), and group commit in
+the store.""",
+    "pdf": """\
+xhtml2pdf builds the PDF with ReportLab in Python, and WeasyPrint lays the
+page out with Pango and writes it with pydyf. Both are CPU-bound and render
+one PDF at a time per process. Nearly all the time is in xhtml2pdf and
+ReportLab, and Campus's own code (the Jinja2 template and its context) takes
+about 1 %. The same render measured 84 ms (xhtml2pdf) and 124 ms
+(WeasyPrint) on this machine while it ran less other work, so a missed
+target here means a loaded machine. What would change it on a busy server:
+rendering in a pool of processes, so that agreements use every core.""",
+    "growth": """\
+The databases grow linearly with the missions; k stays under 1 between two
+small sizes because each database starts at about 8 MiB. The rebuilds grow
+linearly once the start of each `services.runner` process (imports and the
+Kafka connection, several seconds) no longer dominates. The list returns
+every mission the career service may see in one response: the missions
+service parses each mission's whole JSON document, history included, with
+pydantic, then presents it with its figures, which read the student's other
+missions with one query per mission. An index on `mission_view.student_email`
+(and `tutor_email`) keeps that query from scanning the table; before it, the
+list grew with the square of the missions. The list still grows linearly in
+time, response size and the missions service's memory, and once it takes
+longer than the gateway's 30-second timeout for a service call, the gateway
+returns 503. What would change it: paging the list (a limit and a cursor),
+reading the list's columns without the history, and the figures stored in
+the read model when a mission changes instead of computed on every read.""",
+}
+
+
+def write(path: Path, results: dict[str, Result]) -> None:
+    """Write the whole page from the workloads' results, in the suite's order."""
+    parts = [HEADER]
+    parts.append(_summary(results))
+    for name, title in TITLES.items():
+        result = results.get(name)
+        parts.append(f"## {title}\n\n{INTRODUCTIONS[name]}\n")
+        if result is None:
+            parts.append(
+                "Not measured yet: run `python -m bench --only " + name + "`.\n"
+            )
+            continue
+        parts.append(_section(result))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _summary(results: dict[str, Result]) -> str:
+    lines = [
+        "## Targets at a glance\n",
+        "| workload | figure | Campus | ceiling | ratio | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, result in results.items():
+        for figure in result.figures:
+            if figure.target:
+                lines.append(
+                    f"| {name} | {figure.name} | {_value(figure.value, figure.unit)} "
+                    f"| {_value(figure.ceiling, figure.unit)} | {_ratio(figure)} "
+                    f"| {figure.target} | {_met(figure)} |"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _section(result: Result) -> str:
+    machine = result.machine
+    lines = [
+        f"Measured on {result.date} at the `{result.size}` size, in "
+        f"{result.seconds:.0f} s, on {machine['cores']} cores ({machine['cpu']}), "
+        f"{machine['memory_gib']} GiB of memory, Python {machine['python']}; "
+        f"load average at the start {', '.join(map(str, machine['load_average']))}.",
+        "",
+    ]
+    lines += [f"- {fact}" for fact in result.facts]
+    if result.figures:
+        lines += [
+            "",
+            "| figure | Campus | ceiling | ratio | target | met |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+    for figure in result.figures:
+        lines.append(
+            f"| {figure.name} | {_value(figure.value, figure.unit)} "
+            f"| {_value(figure.ceiling, figure.unit)} | {_ratio(figure)} "
+            f"| {figure.target or ''} | {_met(figure)} |"
+        )
+    for table in result.tables:
+        lines += ["", f"{table.title}:", ""]
+        lines.append("| " + " | ".join(table.columns) + " |")
+        lines.append("|" + " --- |" * len(table.columns))
+        lines += [
+            "| " + " | ".join(_cell(cell) for cell in row) + " |" for row in table.rows
+        ]
+    for plot in result.plots:
+        lines += ["", f"![{result.workload}]({plot})"]
+    analysis = ANALYSES[result.workload]
+    lines += ["", analysis]
+    for key, profile in result.profiles.items():
+        lines += [
+            "",
+            f"Profile ({key}), sampled with py-spy under the same load:",
+            "",
+            "```text",
+            profile,
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _value(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if math.isnan(value):
+        return "none completed"
+    if abs(value) >= 100:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    return f"{text} {unit}"
+
+
+def _ratio(figure: Figure) -> str:
+    ratio = figure.ratio
+    return "" if ratio is None or math.isnan(ratio) else f"{ratio:.0%}"
+
+
+def _met(figure: Figure) -> str:
+    if figure.met is None:
+        return ""
+    return "yes" if figure.met else "**missed**"
+
+
+def _cell(cell: Any) -> str:
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return f"{cell:,}"
+    if isinstance(cell, float) and math.isnan(cell):
+        return "-"
+    if isinstance(cell, float):
+        return f"{cell:,.1f}" if abs(cell) >= 100 else f"{cell:g}"
+    return str(cell)
