@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.harness.browser import (
     DESKTOP_WIDTH,
+    SCREENSHOTS,
     chromium,
     new_page,
     screenshot,
@@ -20,6 +22,12 @@ from tests.harness.campus import EmbeddedCampus
 OpenPage = Callable[..., Page]
 # Whether the test failed, so that its pages are kept as screenshots.
 FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_screenshots() -> None:
+    """Empty the screenshots folder, so that it shows this run's pages only."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
