@@ -57,7 +57,9 @@ def test_report_refused_then_approved(
     tutor_email = approve(journey)["tutor"]["email"]
     path = f"/missions/{journey.mission_id}/evaluations"
     wait_for(
-        lambda: journey.student.get(path).json()["report"]["status"] == "open",
+        lambda: (
+            journey.student.get(path).json().get("report", {}).get("status") == "open"
+        ),
         "the deposit to open",
     )
     student = open_page(journey.student.email, language="fr", width=PHONE_WIDTH)
@@ -109,7 +111,7 @@ def test_self_evaluation_sent_from_page(
     approve(journey)
     path = f"/missions/{journey.mission_id}/evaluations"
     wait_for(
-        lambda: journey.student.get(path).json()["self_evaluation"] is not None,
+        lambda: journey.student.get(path).json().get("self_evaluation") is not None,
         "the self-evaluation to open",
     )
     student = open_page(journey.student.email, language="fr")

@@ -17,6 +17,7 @@ from services.gateway.web.rendering import (
     api,
     error_message,
     flash,
+    flash_outcome,
     page_user,
     redirect,
     render,
@@ -90,7 +91,7 @@ async def upload_report(request: Request, mission_id: str) -> Response:
         f"/missions/{mission_id}/report",
         files={"file": (upload.filename, content, upload.content_type or "")},
     )
-    _report(request, response, N_("Your report is sent to your tutor."))
+    flash_outcome(request, response, N_("Your report is sent to your tutor."))
     return redirect(_page(mission_id))
 
 
@@ -114,7 +115,7 @@ async def decide_report(request: Request, mission_id: str) -> Response:
         if decision == "approve"
         else N_("The report is refused; the student is emailed your comment.")
     )
-    _report(request, response, done)
+    flash_outcome(request, response, done)
     return redirect(_page(mission_id))
 
 
@@ -139,16 +140,9 @@ async def save_form(request: Request, mission_id: str, kind: str) -> Response:
         f"/missions/{mission_id}/forms/{kind}{'/submit' if submit else ''}",
         json={"answers": answers},
     )
-    _report(
+    flash_outcome(
         request,
         response,
         N_("The form is sent.") if submit else N_("The draft is saved."),
     )
     return redirect(_page(mission_id))
-
-
-def _report(request: Request, response: Any, done: str) -> None:
-    if response.is_success:
-        flash(request, "info", translate(request, done))
-    else:
-        flash(request, "error", error_message(request, response))

@@ -77,6 +77,14 @@ def flash(request: Request, kind: str, message: str) -> None:
     request.session[FLASH_KEY] = messages
 
 
+def flash_outcome(request: Request, response: httpx.Response, done: str) -> None:
+    """Flash `done` (a catalog id) after a success, or the API's error."""
+    if response.is_success:
+        flash(request, "info", translate(request, done))
+    else:
+        flash(request, "error", error_message(request, response))
+
+
 def translate(request: Request, message: str) -> str:
     user = signed_in(request)
     return gettext(page_language(request, user.language if user else None), message)

@@ -15,6 +15,7 @@ from services.gateway.web.rendering import (
     api,
     error_message,
     flash,
+    flash_outcome,
     page_user,
     redirect,
     render,
@@ -446,7 +447,7 @@ async def acknowledge_abroad(request: Request, mission_id: str) -> Response:
         )
         return redirect("/agreements")
     response = await api(request, "POST", f"/missions/{mission_id}/abroad/acknowledge")
-    _flash_result(request, response, N_("Thank you: your reading is recorded."))
+    flash_outcome(request, response, N_("Thank you: your reading is recorded."))
     return redirect("/agreements")
 
 
@@ -480,12 +481,5 @@ async def upload_file(request: Request, mission_id: str, kind: str) -> Response:
             )
         },
     )
-    _flash_result(request, response, done)
+    flash_outcome(request, response, done)
     return redirect("/agreements")
-
-
-def _flash_result(request: Request, response: Any, done: str) -> None:
-    if response.is_success:
-        flash(request, "info", translate(request, done))
-    else:
-        flash(request, "error", error_message(request, response))
