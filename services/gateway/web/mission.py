@@ -30,7 +30,7 @@ STEPS = (
 # Extra context of each role's action panel, added by the module of that role.
 ActionContext = Callable[[Request, dict[str, Any]], Awaitable[dict[str, Any]]]
 ACTION_CONTEXT: dict[str, ActionContext] = {}
-# What a role does next on a sheet, as a catalog id; the student's by default.
+# The next step of each role on a sheet, as a catalog id; the student's by default.
 NEXT_ACTION: dict[str, Callable[[dict[str, Any]], str]] = {}
 
 

@@ -1,4 +1,4 @@
-"""What every page handler uses: rendering, calls to the public API, messages.
+"""Helpers of every page handler: rendering, calls to the public API, messages.
 
 Pages act through the gateway's own public API, called in process with the
 visitor's cookie, so a page can do exactly what the API lets its user do and
@@ -71,7 +71,7 @@ def _here(request: Request) -> str:
 
 
 def flash(request: Request, kind: str, message: str) -> None:
-    """Keep a message, already translated, for the next page this visitor sees."""
+    """Keep a translated message for the next page shown to this visitor."""
     messages = request.session.setdefault(FLASH_KEY, [])
     messages.append({"kind": kind, "text": message})
     request.session[FLASH_KEY] = messages
