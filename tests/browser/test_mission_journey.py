@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import OpenPage
 from tests.e2e.journey import (
+    CAREER_SERVICE,
     company_token_in,
     pdf_text,
+    reach_tutor_review,
     unique_supervisor_email,
 )
 from tests.harness.browser import PHONE_WIDTH, check_page
-from tests.harness.campus import EmbeddedCampus, wait_for_email
+from tests.harness.campus import EmbeddedCampus, User, wait_for_email
 from tests.harness.seed import fresh_student
 
 SECTION_VALUES = {
@@ -118,3 +121,65 @@ def test_four_actors_journey(open_page: OpenPage, web_campus: EmbeddedCampus) ->
         student.get_by_text("Confirmed: the sheet goes to your tutor.")
     ).to_be_visible()
     expect(student.locator(".badge")).to_have_text("With the tutor")
+
+    tutor_email = (
+        User(web_campus, student_email)
+        .get(f"/missions/{mission_id}")
+        .json()["tutor"]["email"]
+    )
+    tutor = open_page(tutor_email)
+    in_english(tutor)
+    tutor.goto("/tutor")
+    check_page(tutor, "tutor-queue-en")
+    tutor.locator(f'a[href="/missions/{mission_id}"]').first.click()
+    tutor.get_by_role("button", name="Approve the sheet").click()
+
+    career = open_page(CAREER_SERVICE, width=PHONE_WIDTH)
+    in_english(career)
+    career.goto("/career")
+    check_page(career, "career-queues-en")
+    career.goto(f"/missions/{mission_id}")
+    career.get_by_role("button", name="Give the final approval").click()
+
+    student.goto("/agreements")
+    check_page(student, "agreements-en")
+    with student.expect_download() as agreement:
+        student.get_by_role("button", name="Download the agreement (PDF)").click()
+    text = pdf_text(Path(agreement.value.path()).read_bytes())
+    assert "Benali" in text
+    assert "Atelier Lumière SAS" in text
+
+
+def in_english(page: Page) -> None:
+    """Switch a signed-in page to English with the switch at the top right."""
+    page.goto("/")
+    page.get_by_role("link", name="EN English").click()
+
+
+def test_tutor_refusal_sent_back_to_company(
+    open_page: OpenPage, web_campus: EmbeddedCampus
+) -> None:
+    journey, tutor_user = reach_tutor_review(web_campus)
+    tutor = open_page(tutor_user.email)
+    in_english(tutor)
+    tutor.goto(f"/missions/{journey.mission_id}")
+    tutor.get_by_label("Reason for refusing (sent to the student)").fill(
+        "Les objectifs manquent de précision."
+    )
+    tutor.get_by_role("button", name="Refuse the sheet").click()
+
+    student = open_page(journey.student.email)
+    in_english(student)
+    student.goto(f"/missions/{journey.mission_id}")
+    refusal = student.get_by_text("Les objectifs manquent de précision.")
+    expect(refusal.first).to_be_visible()
+    student.get_by_label("What should the company change?").fill(
+        "Précisez les objectifs, s'il vous plaît."
+    )
+    student.get_by_role("button", name="Send back to the company").click()
+
+    expect(student.locator(".badge")).to_have_text("With the company")
+    email = wait_for_email(
+        web_campus, journey.supervisor_email, "", "Précisez les objectifs"
+    )
+    assert company_token_in(email["text"])
