@@ -7,10 +7,12 @@ adding pages to different parts do not edit the same file.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
+import pycountry
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -71,11 +73,16 @@ def country_names(language: str) -> dict[str, str]:
     """Name each ISO 3166-1 alpha-2 country in the language, sorted by name."""
     territories = Locale.parse(language).territories
     names = {
-        code: str(name)
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in ("ZZ", "EU", "UN", "EZ")
+        country.alpha_2: str(territories.get(country.alpha_2, country.name))
+        for country in pycountry.countries
     }
-    return dict(sorted(names.items(), key=lambda item: item[1]))
+    return dict(sorted(names.items(), key=lambda item: _sort_key(item[1])))
+
+
+def _sort_key(name: str) -> str:
+    """Sort É with E and Î with I, as a reader expects."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def accepted_language(header: str | None) -> str | None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.journey import FRANCE, start_mission
+from tests.e2e.journey import (
+    FRANCE,
+    approve,
+    company_completes,
+    send_to_company,
+    start_mission,
+)
 from tests.harness.campus import EmbeddedCampus, User, csrf_token_in
 from tests.harness.seed import fresh_student
 
@@ -97,3 +103,15 @@ def test_signed_out_visitor_sent_to_signin(web_campus: EmbeddedCampus) -> None:
 
     assert page.status_code == 303
     assert page.headers["location"].startswith("/signin?next=/missions/")
+
+
+def test_approved_sheet_not_editable(web_campus: EmbeddedCampus) -> None:
+    journey = start_mission(web_campus, FRANCE)
+    company_completes(journey, send_to_company(journey))
+    approve(journey)
+
+    for path in ("dates", "edit/mission"):
+        page = journey.student.http.get(f"/missions/{journey.mission_id}/{path}")
+
+        assert page.status_code == 303, path
+        assert page.headers["location"] == f"/missions/{journey.mission_id}"

@@ -185,10 +185,27 @@ def _dates_page(
     )
 
 
+EDITABLE = ("draft", "derogation_pending")
+
+
+def _closed(request: Request, mission: dict[str, Any]) -> Response | None:
+    """Return a redirect to the mission page once the sheet is out of their hands."""
+    if mission["status"] in EDITABLE:
+        return None
+    flash(
+        request,
+        "info",
+        translate(request, "This sheet can no longer be changed by you."),
+    )
+    return redirect(f"/missions/{mission['id']}")
+
+
 @router.get("/missions/{mission_id}/dates")
 async def dates_page(request: Request, mission_id: str) -> Response:
     user = page_user(request, "student")
     mission = await load_mission(request, mission_id)
+    if (closed := _closed(request, mission)) is not None:
+        return closed
     values = {
         "start_date": mission.get("start_date") or "",
         "end_date": mission.get("end_date") or "",
@@ -312,6 +329,8 @@ def _known_section(section: str) -> str:
 async def section_page(request: Request, mission_id: str, section: str) -> Response:
     user = page_user(request, "student")
     mission = await load_mission(request, mission_id)
+    if (closed := _closed(request, mission)) is not None:
+        return closed
     values = dict(mission["sections"][_known_section(section)])
     return _section_page(request, user, mission, section, values)
 
