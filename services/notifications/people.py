@@ -22,7 +22,7 @@ from shared.platform.people import Person, people_router
 from shared.platform.personal import ERASED, normalise_email
 from shared.platform.retention import Apply, cutoff
 
-# Where each role's addresses are in a mission's contacts.
+# The place of each role's addresses in a mission's contacts.
 _ADDRESSES = {
     "student": (("student_email",), ("student", "email")),
     "supervisor": (("supervisor_email",), ("supervisor", "email")),

@@ -59,7 +59,7 @@ def pytest_runtest_makereport(
 def open_page(
     request: pytest.FixtureRequest, browser: Browser, web_campus: EmbeddedCampus
 ) -> Iterator[OpenPage]:
-    """Open a page signed in as EMAIL (or nobody), in a language and a width."""
+    """Open a page in a language and a width, signed in as EMAIL when given."""
     pages: list[Page] = []
 
     def open_as(

@@ -1,4 +1,4 @@
-"""A student warned that the dates break the rules asks for a derogation."""
+"""A student warned that the dates break the rules requests a derogation."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from shared.platform.errors import CampusError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
 
-# Where each role lands after signing in.
+# The page each role lands on after signing in.
 HOME_OF_ROLE = {
     "tutor": "/tutor",
     "career_service": "/career",

@@ -8,7 +8,7 @@ from services.gateway.i18n import N_
 
 
 def student_next_action(mission: dict[str, Any]) -> str:
-    """Return the catalog id of what the student, or whoever is awaited, does next."""
+    """Return the catalog id of the next step: the student's own, or the one awaited."""
     status = mission["status"]
     if status == "draft":
         if not mission.get("start_date"):
