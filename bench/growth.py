@@ -21,7 +21,13 @@ from typing import Any
 import httpx
 
 from bench.common import ROOT, Result, Size, Table, rss_mib, sampled
-from bench.history import Template, copies, postgres_rows, whole_journey, write_postgres
+from bench.history import (
+    Template,
+    batches,
+    postgres_journey,
+    whole_journey,
+    write_postgres,
+)
 from bench.plots import line_plot
 from tests.e2e.journey import CAREER_SERVICE
 from tests.harness.distributed import SERVICES, DistributedCampus
@@ -91,26 +97,29 @@ def run(size: Size, result: Result) -> None:
 def _measure(campus: DistributedCampus, size: Size, result: Result) -> None:
     mission_id, student = whole_journey(campus)
     time.sleep(2)  # the evaluations service reacts to the approval after it
-    templates = {}
-    for service in SERVICES:
-        rows = postgres_rows(database_url(campus, service), mission_id)
-        if rows:
-            templates[service] = Template(rows, distinct=[student])
+    urls = {f"events:{service}": database_url(campus, service) for service in SERVICES}
+    urls["keys"] = database_url(campus, "keys")
+    journey = postgres_journey(
+        {service: database_url(campus, service) for service in SERVICES},
+        urls["keys"],
+        mission_id,
+        student,
+    )
+    template = Template(journey, student)
     result.facts.append(
         "events per mission copy: "
-        + ", ".join(f"{name} {template.size}" for name, template in templates.items())
-        + "; notifications rebuilds its contacts from the Kafka topic, which holds"
-        " the real journey's events only"
+        + ", ".join(f"{name} {size}" for name, size in template.sizes.items())
+        + "; each copy has a student of their own, whose values are sealed with"
+        " their own key; notifications rebuilds its contacts from the Kafka"
+        " topic, which holds the real journey's events only"
     )
     processes = {name: launched[2] for name, launched in campus._launched.items()}
     levels: list[dict[str, Any]] = []
     present = 1
     for missions in size.growth_missions:
         started = time.perf_counter()
-        for service, template in templates.items():
-            write_postgres(
-                database_url(campus, service), copies(template, missions - present)
-            )
+        for batch in batches(template, missions - present):
+            write_postgres(urls, batch)
         present = missions
         print(
             f"  {missions:,} missions written in {time.perf_counter() - started:.0f} s"

@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 from bench.common import Figure, Result, Size, Table, sampled
-from bench.history import Template, copies, sqlite_rows, whole_journey, write_sqlite
+from bench.history import Template, batches, sqlite_journey, whole_journey, write_sqlite
 from services.missions import projections
 from shared.platform.db import SqliteDatabase
 from shared.platform.eventstore import EventStore
+from shared.platform.personal import KeyStore, Sealer
 from tests.harness.campus import EmbeddedCampus
 
 TARGET_SHARE = 0.25
@@ -29,8 +30,8 @@ def capture_template(work: Path) -> Template:
         mission_id, student = whole_journey(campus)
     finally:
         campus.stop()
-    rows = sqlite_rows(work / "template" / "missions.db", mission_id)
-    return Template(rows, distinct=[student])
+    journey = sqlite_journey(work / "template", ["missions"], mission_id, student)
+    return Template(journey, student)
 
 
 def plain_read(path: Path) -> int:
@@ -52,19 +53,27 @@ def run(size: Size, result: Result) -> None:
     with tempfile.TemporaryDirectory(prefix="campus-bench-") as folder:
         work = Path(folder)
         template = capture_template(work)
-        missions = -(-size.rebuild_events // template.size)
+        per_copy = template.sizes["missions"]
+        missions = -(-size.rebuild_events // per_copy)
         path = work / "missions.db"
         database = SqliteDatabase(path)
-        store = EventStore(database)
+        keys = KeyStore(SqliteDatabase(work / "keys.db"))
+        # The store opens sealed values as `services.runner rebuild` does.
+        store = EventStore(database, sealer=Sealer(keys))
         projections.create_schema(database)
         started = time.perf_counter()
-        events = write_sqlite(path, copies(template, missions))
+        files = {"events:missions": path, "keys": work / "keys.db"}
+        events = sum(
+            write_sqlite(files, batch) for batch in batches(template, missions)
+        )
         written = time.perf_counter() - started
         print(f"  wrote {events:,} events in {written:.0f} s", flush=True)
         result.facts.append(
             f"{events:,} events: {missions:,} copies of one journey's "
-            f"{template.size} missions events, written in {written:.0f} s; "
-            f"the SQLite file is {path.stat().st_size / 2**20:,.0f} MiB"
+            f"{per_copy} missions events, each copy with a student of its own"
+            f" whose values are sealed with their own key, written in"
+            f" {written:.0f} s; the SQLite file is"
+            f" {path.stat().st_size / 2**20:,.0f} MiB"
         )
 
         started = time.perf_counter()
@@ -131,3 +140,4 @@ def run(size: Size, result: Result) -> None:
                         projections.apply(tx, [envelope for _, envelope in batch])
                     position = batch[-1][0]
         database.close()
+        keys.database.close()

@@ -84,7 +84,7 @@ class ServiceClients:
 def relay_response(response: httpx.Response) -> Response:
     """Pass a service's response on to the browser or script unchanged."""
     headers = {}
-    for name in ("content-type", "content-disposition", "location"):
+    for name in ("content-type", "content-disposition", "location", "link"):
         if name in response.headers:
             headers[name] = response.headers[name]
     return Response(response.content, status_code=response.status_code, headers=headers)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -10,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from services.missions.application import MissionCommands
 from services.missions.domain import Mission, Status
 from services.missions.presenters import present, present_for_company
+from services.missions.queries import MAX_PAGE
 from shared.events.fields import CountryCode, IsoDate
 from shared.events.fields import Message as MessageText
 from shared.events.sections import SECTION_MODELS
@@ -85,14 +88,25 @@ def _commands(request: Request) -> MissionCommands:
 
 
 def _present(request: Request, mission: Mission) -> MissionJSON:
+    return _present_all(request, [mission])[0]
+
+
+def _present_all(request: Request, missions: Sequence[Mission]) -> list[MissionJSON]:
+    """Present a list with one read of the students' other missions, not one each."""
     commands = _commands(request)
-    return present(
-        mission,
-        commands.program(mission.program_id),
-        request.app.state.school,
-        request.app.state.figures.public_figures(mission),
-        commands.today(),
-    )
+    figures = request.app.state.figures
+    counted = figures.counted_by_student(missions) if len(missions) > 1 else {}
+    today = commands.today()
+    return [
+        present(
+            mission,
+            commands.program(mission.program_id),
+            request.app.state.school,
+            figures.public_figures(mission, counted.get(mission.student_email)),
+            today,
+        )
+        for mission in missions
+    ]
 
 
 def _present_for_company(request: Request, mission: Mission) -> MissionJSON:
@@ -162,12 +176,55 @@ def create_mission(
 @router.get("/missions")
 def list_missions(
     request: Request,
+    response: Response,
     actor: CurrentActor,
     status: Annotated[Status | None, Query()] = None,
     program_id: Annotated[str | None, Query()] = None,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_PAGE,
+            description="A page of at most this many missions; all if left out.",
+        ),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Where the page starts: the cursor of the previous "
+            'page\'s `Link: <...>; rel="next"` header.',
+        ),
+    ] = None,
 ) -> list[MissionJSON]:
-    missions = request.app.state.queries.visible_missions(actor, status, program_id)
-    return [_present(request, mission) for mission in missions]
+    """List the missions the caller may see, last changed first.
+
+    With `limit`, a page; the `Link` header's `rel="next"` address gives the
+    next page, and is absent on the last one.
+    """
+    page = request.app.state.queries.visible_missions(
+        actor, status, program_id, limit, cursor
+    )
+    if page.next_cursor is not None:
+        following = {
+            **{key: value for key, value in request.query_params.items()},
+            "cursor": page.next_cursor,
+        }
+        response.headers["link"] = (
+            f'</api/v1/missions?{urlencode(following)}>; rel="next"'
+        )
+    return _present_all(request, page.missions)
+
+
+@router.get("/missions/counts")
+def count_missions(
+    request: Request,
+    actor: CurrentActor,
+    program_id: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    """Count the missions the caller may see, in all and by status."""
+    by_status = request.app.state.queries.counts(actor, program_id)
+    return {"total": sum(by_status.values()), "by_status": by_status}
 
 
 EXPORT_COLUMNS = (
@@ -214,8 +271,8 @@ def export_missions(
 ) -> Response:
     """Export the filtered missions as CSV, one row each, for the career service."""
     require_role(actor, "career_service", "admin")
-    missions = request.app.state.queries.visible_missions(actor, status, program_id)
-    rows = (_export_row(_present(request, mission)) for mission in missions)
+    page = request.app.state.queries.visible_missions(actor, status, program_id)
+    rows = (_export_row(mission) for mission in _present_all(request, page.missions))
     return Response(
         to_csv(EXPORT_COLUMNS, rows),
         media_type="text/csv; charset=utf-8",

@@ -9,7 +9,7 @@ towards the two-month allowance line and the six-month cap.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,9 @@ from services.missions.programs import Program
 from shared.events.sections import WEEKDAYS
 from shared.platform.db import Database
 from shared.platform.errors import ConflictError, InvalidFieldError
+
+# Students per query when a list loads their counted missions.
+_BATCH = 500
 
 # Missions in these statuses are internships that count with the same host.
 COUNTED_STATUSES = (
@@ -149,13 +152,52 @@ class FigureCalculator:
             )
         return [Mission.model_validate_json(row["document"]) for row in rows]
 
-    def earlier_hours_with_host(self, mission: Mission) -> Decimal:
-        """Sum the student's earlier presence with this host in this academic year."""
+    def counted_by_student(
+        self, missions: Sequence[Mission]
+    ) -> dict[str, list[Mission]]:
+        """Load, for a list, each student's missions that count as internships.
+
+        One query per `_BATCH` students instead of one per mission; missions
+        already in `missions` are reused rather than read again.
+        """
+        known = {mission.id: mission for mission in missions}
+        students = sorted({mission.student_email for mission in missions})
+        counted: dict[str, list[Mission]] = {student: [] for student in students}
+        statuses = ", ".join("?" for _ in COUNTED_STATUSES)
+        with self._database.transaction() as tx:
+            for start in range(0, len(students), _BATCH):
+                batch = students[start : start + _BATCH]
+                rows = tx.fetchall(
+                    "SELECT id, student_email, document FROM mission_view WHERE "
+                    f"student_email IN ({', '.join('?' for _ in batch)}) "
+                    f"AND status IN ({statuses})",
+                    (*batch, *COUNTED_STATUSES),
+                )
+                for row in rows:
+                    mission = known.get(row["id"]) or Mission.model_validate_json(
+                        row["document"]
+                    )
+                    counted[str(row["student_email"])].append(mission)
+        return counted
+
+    def earlier_hours_with_host(
+        self, mission: Mission, counted: Sequence[Mission] | None = None
+    ) -> Decimal:
+        """Sum the student's earlier presence with this host in this academic year.
+
+        `counted`, when given, holds the student's missions that count (from
+        `counted_by_student`); otherwise they are read from the read model.
+        """
         key, program = host_key(mission), self._programs.get(mission.program_id)
         if key is None or program is None or mission.start_date is None:
             return Decimal(0)
+        others = (
+            self._others(mission)
+            if counted is None
+            else [other for other in counted if other.id != mission.id]
+        )
         total = Decimal(0)
-        for other in self._others(mission):
+        for other in others:
             other_program = self._programs.get(other.program_id)
             same_year = (
                 other_program is not None
@@ -173,14 +215,18 @@ class FigureCalculator:
         except InvalidFieldError:
             return None
 
-    def figures(self, mission: Mission) -> Presence | None:
+    def figures(
+        self, mission: Mission, counted: Sequence[Mission] | None = None
+    ) -> Presence | None:
         """Compute the mission's figures; raise InvalidFieldError on a bad schedule."""
-        return self._alone(mission, self.earlier_hours_with_host(mission))
+        return self._alone(mission, self.earlier_hours_with_host(mission, counted))
 
-    def public_figures(self, mission: Mission) -> dict[str, Any]:
+    def public_figures(
+        self, mission: Mission, counted: Sequence[Mission] | None = None
+    ) -> dict[str, Any]:
         """Return the figures as the API shows them, null until they can be computed."""
         try:
-            presence = self.figures(mission)
+            presence = self.figures(mission, counted)
         except InvalidFieldError as error:
             return {**dict.fromkeys(FIGURE_NAMES), "figures_error": error.message}
         if presence is None:

@@ -7,11 +7,12 @@ already has, so applying an event twice changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from services.missions.domain import Mission, evolve
 from shared.events.base import EventEnvelope
-from shared.platform.db import Database, Transaction, schema_transaction
+from shared.platform.db import Database, Transaction, ddl, schema_transaction
 from shared.platform.projection import Projection
 
 TABLE = "mission_view"
@@ -27,8 +28,10 @@ def create_schema(database: Database) -> None:
                 status TEXT NOT NULL,
                 tutor_email TEXT,
                 version INTEGER NOT NULL,
-                document TEXT NOT NULL)"""
+                document TEXT NOT NULL,
+                changed_at TEXT NOT NULL DEFAULT '')"""
         )
+        _add_changed_at(database, tx)
         # Figures read a student's other missions for each mission shown, and
         # students and tutors list their own: without these indexes each of
         # those reads scans the whole table.
@@ -36,6 +39,38 @@ def create_schema(database: Database) -> None:
             f"CREATE INDEX IF NOT EXISTS {TABLE}_student ON {TABLE} (student_email)"
         )
         tx.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_tutor ON {TABLE} (tutor_email)")
+        # Lists come newest change first, a page at a time.
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_changed ON {TABLE} (changed_at, id)"
+        )
+        tx.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_status ON {TABLE} (status)")
+
+
+def _add_changed_at(database: Database, tx: Transaction) -> None:
+    """Give a read model written before lists were paged its `changed_at` column."""
+    columns = tx.fetchall(
+        ddl(
+            database,
+            f"SELECT name FROM pragma_table_info('{TABLE}')",
+            "SELECT column_name AS name FROM information_schema.columns "
+            f"WHERE table_name = '{TABLE}' AND table_schema = current_schema()",
+        )
+    )
+    if "changed_at" in {row["name"] for row in columns}:
+        return
+    tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN changed_at TEXT NOT NULL DEFAULT ''")
+    for row in tx.fetchall(f"SELECT document FROM {TABLE}"):
+        mission = Mission.model_validate_json(row["document"])
+        tx.execute(
+            f"UPDATE {TABLE} SET changed_at = ? WHERE id = ?",
+            (changed_at(mission), mission.id),
+        )
+
+
+def changed_at(mission: Mission) -> str:
+    """The time of the mission's last change, as text that sorts in time order."""
+    moment = mission.updated_at or mission.created_at
+    return moment.astimezone(dt.UTC).isoformat() if moment else ""
 
 
 def load(tx: Transaction, mission_id: str) -> Mission | None:
@@ -65,11 +100,11 @@ def apply(tx: Transaction, envelopes: Sequence[EventEnvelope]) -> None:
 def _save(tx: Transaction, mission: Mission) -> None:
     tx.execute(
         f"""INSERT INTO {TABLE} (id, student_email, program_id, status, tutor_email,
-            version, document) VALUES (?, ?, ?, ?, ?, ?, ?)
+            version, document, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET student_email = excluded.student_email,
             program_id = excluded.program_id, status = excluded.status,
             tutor_email = excluded.tutor_email, version = excluded.version,
-            document = excluded.document""",
+            document = excluded.document, changed_at = excluded.changed_at""",
         (
             mission.id,
             mission.student_email,
@@ -78,6 +113,7 @@ def _save(tx: Transaction, mission: Mission) -> None:
             mission.tutor_email,
             mission.version,
             mission.model_dump_json(),
+            changed_at(mission),
         ),
     )
 

@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import base64
+import binascii
+from dataclasses import dataclass
 
 from services.missions.domain import Mission
 from shared.platform.actors import Actor
 from shared.platform.db import Database
+from shared.platform.errors import InvalidFieldError
+
+# The most missions one page of a list holds.
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    missions: list[Mission]
+    # The cursor of the next page, or None on the last one.
+    next_cursor: str | None
+
+
+def encode_cursor(changed_at: str, mission_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{changed_at}|{mission_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    """Read a cursor given back by a client; refuse one Campus did not write."""
+    try:
+        changed_at, _, mission_id = (
+            base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        )
+    except (binascii.Error, UnicodeError, ValueError):
+        changed_at, mission_id = "", ""
+    if not mission_id:
+        raise InvalidFieldError(
+            "cursor was not given by Campus: use the link of the previous "
+            "page's Link header, or leave cursor out for the first page",
+            field="cursor",
+        )
+    return changed_at, mission_id
 
 
 class MissionQueries:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    def visible_missions(
-        self, actor: Actor, status: str | None, program_id: str | None
-    ) -> list[Mission]:
-        clauses, params = [], []
+    @staticmethod
+    def _filters(
+        actor: Actor, status: str | None, program_id: str | None
+    ) -> tuple[list[str], list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
         if actor.role == "student":
             clauses.append("student_email = ?")
             params.append(actor.email)
@@ -29,15 +65,52 @@ class MissionQueries:
         if program_id:
             clauses.append("program_id = ?")
             params.append(program_id)
+        return clauses, params
+
+    def visible_missions(
+        self,
+        actor: Actor,
+        status: str | None,
+        program_id: str | None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page:
+        """List the missions the actor may see, last changed first.
+
+        Without a `limit` the list holds every such mission; with one, a page
+        of at most `limit` missions after `cursor`.
+        """
+        clauses, params = self._filters(actor, status, program_id)
+        if cursor is not None:
+            changed_at, mission_id = decode_cursor(cursor)
+            clauses.append("(changed_at < ? OR (changed_at = ? AND id < ?))")
+            params += [changed_at, changed_at, mission_id]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = (
+            f"SELECT document, changed_at FROM mission_view {where} "
+            "ORDER BY changed_at DESC, id DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit + 1)
+        with self._database.transaction() as tx:
+            rows = tx.fetchall(sql, params)
+        next_cursor = None
+        if limit is not None and len(rows) > limit:
+            rows = rows[:limit]
+            last = Mission.model_validate_json(rows[-1]["document"])
+            next_cursor = encode_cursor(str(rows[-1]["changed_at"]), last.id)
+        missions = [Mission.model_validate_json(row["document"]) for row in rows]
+        return Page(missions, next_cursor)
+
+    def counts(self, actor: Actor, program_id: str | None) -> dict[str, int]:
+        """Count the missions the actor may see, by status."""
+        clauses, params = self._filters(actor, None, program_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._database.transaction() as tx:
             rows = tx.fetchall(
-                f"SELECT document FROM mission_view {where} ORDER BY id", params
+                f"SELECT status, COUNT(*) AS n FROM mission_view {where} "
+                "GROUP BY status ORDER BY status",
+                params,
             )
-        missions = [Mission.model_validate_json(row["document"]) for row in rows]
-        return sorted(missions, key=_last_change, reverse=True)
-
-
-def _last_change(mission: Mission) -> dt.datetime:
-    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return mission.updated_at or mission.created_at or oldest
+        return {str(row["status"]): int(row["n"]) for row in rows}

@@ -40,6 +40,7 @@ TABLE: dict[str, Row] = {
     "POST /api/v1/people/erase":                        (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),
     "POST /api/v1/missions":                            (401, OK, OK,  403, 403, 403, 403, 401, 401, 401, 401),
     "GET /api/v1/missions":                             (401, OK, OK,  OK, OK,  OK, OK, 401, 401, 401, 401),
+    "GET /api/v1/missions/counts":                      (401, OK, OK,  OK, OK,  OK, OK, 401, 401, 401, 401),
     "GET /api/v1/missions/export.csv":                  (401, 403, 403, 403, 403, OK, OK, 401, 401, 401, 401),
     "GET /api/v1/missions/{mission_id}":                (401, OK, 404, OK, 404, OK, OK, 401, 401, 401, 401),
     "PUT /api/v1/missions/{mission_id}/dates":          (401, OK, 404, 403, 403, 403, 403, 401, 401, 401, 401),

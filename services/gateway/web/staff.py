@@ -8,9 +8,8 @@ queue, or to the mission's page with the API's error when the API rejected it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -151,13 +150,31 @@ def _filters(request: Request) -> dict[str, str]:
     return filters
 
 
+# Missions on one page of the career service's list.
+PAGE_SIZE = 50
+
+
+def _next_cursor(response: Any) -> str | None:
+    """Read the next page's cursor from a list response's Link header."""
+    link = response.headers.get("link", "") if response.status_code == 200 else ""
+    for part in link.split(","):
+        address, _, relation = part.partition(";")
+        if 'rel="next"' in relation:
+            query = urlsplit(address.strip().strip("<>")).query
+            cursors = parse_qs(query).get("cursor")
+            return cursors[0] if cursors else None
+    return None
+
+
 @router.get("/career")
 async def career_home(request: Request) -> Response:
-    """Queues by state with counts, and the list filtered by state and program."""
+    """Queues by state with counts, and a page of the list by state and program.
+
+    Counts come from the missions service's totals and the list a page at a
+    time, so the page costs the same with ten missions or a hundred thousand.
+    """
     page_user(request, *CAREER_ROLES)
     programs = _missions(await api(request, "GET", "/programs"))
-    everything = _missions(await api(request, "GET", "/missions"))
-    counts = Counter(mission["status"] for mission in everything)
     filters = _filters(request)
     if filters.get("program_id") and filters["program_id"] not in {
         program["id"] for program in programs
@@ -168,26 +185,54 @@ async def career_home(request: Request) -> Response:
             translate(request, "Unknown program: choose one in the list."),
         )
         return redirect("/career")
-    listed = [
-        mission
-        for mission in everything
-        if all(mission.get(key) == value for key, value in filters.items())
-    ]
-    at_risk = await _at_risk(request, everything)
+    totals = await api(request, "GET", "/missions/counts")
+    counts: dict[str, int] = (
+        totals.json()["by_status"] if totals.status_code == 200 else {}
+    )
+    matching = counts
+    if filters.get("program_id"):
+        of_program = await api(
+            request,
+            "GET",
+            "/missions/counts",
+            params={"program_id": filters["program_id"]},
+        )
+        matching = (
+            of_program.json()["by_status"] if of_program.status_code == 200 else {}
+        )
+    listed_total = (
+        matching.get(filters["status"], 0)
+        if "status" in filters
+        else sum(matching.values())
+    )
+    params: dict[str, Any] = {**filters, "limit": PAGE_SIZE}
+    cursor = request.query_params.get("cursor", "")
+    if cursor:
+        params["cursor"] = cursor
+    listing = await api(request, "GET", "/missions", params=params)
+    if listing.status_code != 200:
+        flash(request, "error", error_message(request, listing))
+    next_cursor = _next_cursor(listing)
     return render(
         request,
         "staff/career.html",
         programs=programs,
         counts=counts,
-        total=len(everything),
+        total=sum(counts.values()),
         states=list(STATUS_NAMES),
         filters=filters,
-        missions=listed,
+        missions=_missions(listing),
+        listed_total=listed_total,
+        first_page_url=f"/career?{urlencode(filters)}" if cursor else None,
+        next_page_url=(
+            f"/career?{urlencode({**filters, 'cursor': next_cursor})}"
+            if next_cursor
+            else None
+        ),
         export_url="/api/v1/missions/export.csv"
         + (f"?{urlencode(filters)}" if filters else ""),
         to_approve=counts.get("career_service_review", 0),
         derogations=counts.get("derogation_pending", 0),
-        risks=sum(len(rows) for rows in at_risk.values()),
     )
 
 

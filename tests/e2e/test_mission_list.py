@@ -1,0 +1,75 @@
+"""The mission list through the gateway: pages, their Link header, and counts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tests.e2e.journey import CAREER_SERVICE, PROGRAM
+from tests.harness.campus import RunningCampus, User
+from tests.harness.seed import fresh_student
+
+
+def _next_page(link: str | None) -> str | None:
+    """Return the path of a Link header's next page, without the /api/v1 prefix."""
+    if not link:
+        return None
+    address, _, relation = link.partition(";")
+    assert relation.strip() == 'rel="next"', link
+    parts = urlsplit(address.strip().strip("<>"))
+    assert parts.path == "/api/v1/missions", link
+    return f"/missions?{parts.query}"
+
+
+def test_student_pages_through_own_missions(campus: RunningCampus) -> None:
+    student = User(campus, fresh_student())
+    created = []
+    for _ in range(3):
+        response = student.post(
+            "/missions", {"program_id": PROGRAM, "commitment_accepted": True}
+        )
+        assert response.status_code == 201, response.text
+        created.append(response.json()["id"])
+    path: str | None = "/missions?limit=2"
+    pages = []
+    while path:
+        response = student.get(path)
+        assert response.status_code == 200, response.text
+        pages.append([mission["id"] for mission in response.json()])
+        path = _next_page(response.headers.get("link"))
+    # Newest change first, two then one, and nobody else's mission.
+    assert pages == [created[::-1][:2], created[::-1][2:]]
+    assert [m["id"] for m in student.get("/missions").json()] == created[::-1]
+    counts = student.get("/missions/counts").json()
+    assert counts == {"total": 3, "by_status": {"draft": 3}}
+
+
+def test_career_service_counts_and_filtered_page(campus: RunningCampus) -> None:
+    student = User(campus, fresh_student())
+    for _ in range(2):
+        student.post("/missions", {"program_id": PROGRAM, "commitment_accepted": True})
+    career = User(campus, CAREER_SERVICE)
+    counts = career.get("/missions/counts").json()
+    assert counts["total"] == sum(counts["by_status"].values())
+    assert counts["by_status"]["draft"] >= 2
+    first = career.get("/missions?status=draft&limit=1")
+    assert first.status_code == 200
+    assert len(first.json()) == 1 and first.json()[0]["status"] == "draft"
+    following = _next_page(first.headers.get("link"))
+    assert following is not None and "status=draft" in following
+    second = career.get(following)
+    assert second.status_code == 200
+    assert second.json()[0]["id"] != first.json()[0]["id"]
+    assert second.json()[0]["status"] == "draft"
+
+
+def test_bad_page_parameters_named(campus: RunningCampus) -> None:
+    career = User(campus, CAREER_SERVICE)
+    for query, field in (
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=2&cursor=forged", "cursor"),
+    ):
+        response = career.get(f"/missions?{query}")
+        assert response.status_code == 422, (query, response.text)
+        assert field in response.json()["field"], (query, response.json())
