@@ -36,6 +36,13 @@ LIST_ROUNDS = 3
 LIST_TIMEOUT_SECONDS = 600.0
 # A list slower than this is timed once: its noise is small beside it.
 SLOW_LIST_SECONDS = 5.0
+# Missions on one page, as the career service's queues page shows them.
+PAGE = 50
+LISTS = {
+    "page": f"first page of the list, {PAGE} missions (s)",
+    "career": "career service's queues page, HTML (s)",
+    "whole": "list of every mission, unpaged (s)",
+}
 
 
 def database_url(campus: DistributedCampus, service: str) -> str:
@@ -68,21 +75,32 @@ def rebuild_seconds(campus: DistributedCampus, service: str) -> float:
     return time.perf_counter() - started
 
 
-def list_latency(base_url: str) -> tuple[float, int, int]:
-    """List every mission as the career service; return median s, status, bytes."""
+def _timed(
+    http: httpx.Client, path: str, rounds: int = LIST_ROUNDS
+) -> tuple[float, int, int]:
+    """GET a path `rounds` times; return the median seconds, status and bytes."""
+    times, status, size = [], 0, 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = http.get(path)
+        times.append(time.perf_counter() - started)
+        status, size = response.status_code, len(response.content)
+        if times[-1] > SLOW_LIST_SECONDS:
+            break
+    return statistics.median(times), status, size
+
+
+def list_latency(base_url: str) -> dict[str, tuple[float, int, int]]:
+    """Time the career service's lists: a page, the queues page, and every mission."""
     with httpx.Client(base_url=base_url, timeout=LIST_TIMEOUT_SECONDS) as http:
         http.post(
             "/api/v1/dev/login", json={"email": CAREER_SERVICE}
         ).raise_for_status()
-        times, status, size = [], 0, 0
-        for _ in range(LIST_ROUNDS):
-            started = time.perf_counter()
-            response = http.get("/api/v1/missions")
-            times.append(time.perf_counter() - started)
-            status, size = response.status_code, len(response.content)
-            if times[-1] > SLOW_LIST_SECONDS:
-                break
-    return statistics.median(times), status, size
+        return {
+            "page": _timed(http, f"/api/v1/missions?limit={PAGE}"),
+            "career": _timed(http, "/career"),
+            "whole": _timed(http, "/api/v1/missions"),
+        }
 
 
 def run(size: Size, result: Result) -> None:
@@ -133,22 +151,20 @@ def _measure(campus: DistributedCampus, size: Size, result: Result) -> None:
         }
         if missions == size.growth_missions[-1]:
             with sampled(processes["missions"].pid, 10, result.profiles, "list"):
-                latency, status, body = list_latency(campus.base_url)
+                level["lists"] = list_latency(campus.base_url)
         else:
-            latency, status, body = list_latency(campus.base_url)
-        level["list_s"], level["list_status"], level["list_mib"] = (
-            latency,
-            status,
-            body / 2**20,
-        )
+            level["lists"] = list_latency(campus.base_url)
         level["rss_mib"] = {
             name: rss_mib(process.pid) for name, process in processes.items()
         }
         disk = sum(level["disk_mib"].values())
+        lists = ", ".join(
+            f"{name} {seconds:.2f} s (HTTP {status})"
+            for name, (seconds, status, _) in level["lists"].items()
+        )
         print(
             f"  {missions:,} missions: disk {disk:,.0f} MiB, "
-            f"rebuild {sum(level['rebuild_s'].values()):.1f} s, list {latency:.2f} s "
-            f"(HTTP {status})",
+            f"rebuild {sum(level['rebuild_s'].values()):.1f} s, {lists}",
             flush=True,
         )
         levels.append(level)
@@ -176,13 +192,19 @@ def _report(result: Result, levels: list[dict[str, Any]]) -> None:
         for service in SERVICES:
             per_service = [level[key][service] for level in levels]
             rows.append([f"  {service} ({unit})", *[round(v, 1) for v in per_service]])
-    list_values = [level["list_s"] for level in levels]
-    series["list, career service"] = list_values
-    rows.append(["list of every mission (s)", *[round(v, 2) for v in list_values]])
-    rows.append(
-        ["list response (MiB)", *[round(level["list_mib"], 1) for level in levels]]
-    )
-    rows.append(["list HTTP status", *[level["list_status"] for level in levels]])
+    for name, label in LISTS.items():
+        values = [level["lists"][name][0] for level in levels]
+        series[label.removesuffix(" (s)")] = values
+        rows.append([label, *[round(v, 3) for v in values]])
+        rows.append(
+            [
+                "  its HTTP status, response size (KiB)",
+                *[
+                    f"{level['lists'][name][1]}, {level['lists'][name][2] / 1024:,.0f}"
+                    for level in levels
+                ],
+            ]
+        )
     for index, moment in enumerate(("after the list", "peak")):
         for name in levels[0]["rss_mib"]:
             rows.append(
@@ -212,7 +234,10 @@ def _report(result: Result, levels: list[dict[str, Any]]) -> None:
                 "disk": {"all databases": series["disk, all databases"]},
                 "time": {
                     "rebuild, all services": series["rebuild, all services"],
-                    "list, career service": series["list, career service"],
+                    **{
+                        label.removesuffix(" (s)"): series[label.removesuffix(" (s)")]
+                        for label in LISTS.values()
+                    },
                 },
             },
             x_label="missions",

@@ -76,16 +76,22 @@ class ProgramCommands:
     def refresh(self) -> None:
         """Apply the changes recorded since the last look, by any replica."""
         with self._lock, self.store.database.transaction() as tx:
+            # Only the programs' events are read, and only those after the
+            # last look: the missions' events, by far the most, stay in the
+            # database.
+            last = tx.fetchone("SELECT MAX(position) AS last FROM events")
+            upto = int(last["last"]) if last and last["last"] is not None else 0
+            if upto <= self._seen:
+                return
             rows = tx.fetchall(
-                "SELECT position, aggregate_type, envelope FROM events "
-                "WHERE position > ? ORDER BY position",
-                (self._seen,),
+                "SELECT envelope FROM events WHERE position > ? AND position <= ? "
+                "AND aggregate_type = ? ORDER BY position",
+                (self._seen, upto, ev.ProgramEvent.aggregate_type),
             )
-            envelopes = []
-            for row in rows:
-                self._seen = max(self._seen, int(row["position"]))
-                if row["aggregate_type"] == ev.ProgramEvent.aggregate_type:
-                    envelopes.append(EventEnvelope.model_validate_json(row["envelope"]))
+            self._seen = upto
+            envelopes = [
+                EventEnvelope.model_validate_json(row["envelope"]) for row in rows
+            ]
             # A capacity change names its tutor, whose email is stored sealed.
             for envelope in self.store.unseal(envelopes):
                 event = decode(envelope)
