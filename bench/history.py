@@ -72,6 +72,7 @@ class Journey:
 
     events: dict[str, list[Row]]
     keys: dict[str, bytes]  # the key of each person the key store holds
+    key_rows: list[Row]  # person_keys rows of everyone but the student
     students: set[str]  # the person ids of the journey's student
     emails: list[Row]  # person_emails rows of the student
     people: list[Row]  # mission_people rows of the mission
@@ -110,6 +111,10 @@ class Template:
             )
         }
         self.sizes = {name: len(rows) for name, rows in journey.events.items()}
+        # The people every copy shares, for a key store that lacks them.
+        self.shared: dict[str, list[Row]] = {
+            "person_keys": [row for row in journey.key_rows if row[0] in self._kept]
+        }
 
     def _slot(self, text: str, kind: str | _Sealed | None) -> int:
         if text not in self._slots:
@@ -229,7 +234,7 @@ def _events_query(marker: str) -> str:
 
 def _read_keys(
     connection: Any, marker: str, mission_id: str, student: str
-) -> tuple[dict[str, bytes], set[str], list[Row], list[Row]]:
+) -> tuple[dict[str, bytes], list[Row], set[str], list[Row], list[Row]]:
     people = [
         tuple(row)
         for row in connection.execute(
@@ -245,14 +250,15 @@ def _read_keys(
             (student,),
         ).fetchall()
     ]
-    keys = {
-        str(person_id): base64.b64decode(material)
-        for person_id, material in connection.execute(
-            "SELECT person_id, key_material FROM person_keys "
+    key_rows = [
+        tuple(row)
+        for row in connection.execute(
+            f"SELECT {', '.join(KEY_COLUMNS['person_keys'])} FROM person_keys "
             "WHERE key_material IS NOT NULL"
         ).fetchall()
-    }
-    return keys, {str(row[1]) for row in emails}, emails, people
+    ]
+    keys = {str(row[0]): base64.b64decode(row[1]) for row in key_rows}
+    return keys, key_rows, {str(row[1]) for row in emails}, emails, people
 
 
 def sqlite_journey(
@@ -266,10 +272,8 @@ def sqlite_journey(
                 _events_query("?"), (f"%{mission_id}%",)
             ).fetchall()
     with sqlite3.connect(folder / "keys.db") as connection:
-        keys, students, emails, people = _read_keys(
-            connection, "?", mission_id, student
-        )
-    return Journey(events, keys, students, emails, people)
+        found = _read_keys(connection, "?", mission_id, student)
+    return Journey(events, *found)
 
 
 def postgres_journey(
@@ -287,10 +291,8 @@ def postgres_journey(
         if rows:
             events[service] = rows
     with psycopg.connect(keys_url) as connection:
-        keys, students, emails, people = _read_keys(
-            connection, "%s", mission_id, student
-        )
-    return Journey(events, keys, students, emails, people)
+        found = _read_keys(connection, "%s", mission_id, student)
+    return Journey(events, *found)
 
 
 # Writing copies

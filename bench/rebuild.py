@@ -63,6 +63,7 @@ def run(size: Size, result: Result) -> None:
         projections.create_schema(database)
         started = time.perf_counter()
         files = {"events:missions": path, "keys": work / "keys.db"}
+        write_sqlite(files, template.shared)
         events = sum(
             write_sqlite(files, batch) for batch in batches(template, missions)
         )

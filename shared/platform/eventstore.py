@@ -180,6 +180,30 @@ class EventStore:
             for row in rows
         ]
 
+    def read_after_unsealed(
+        self, position: int, limit: int = 200
+    ) -> list[tuple[int, EventEnvelope]]:
+        """Return up to `limit` events after a global position, values in clear.
+
+        The same events as `read_after` then `unseal`, opened in their JSON
+        text before it is parsed, which is how a rebuild reads the log.
+        """
+        with self.database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT position, envelope FROM events WHERE position > ? "
+                "ORDER BY position LIMIT ?",
+                (position, limit),
+            )
+        texts = [str(row["envelope"]) for row in rows]
+        if self.sealer is not None:
+            from shared.platform.personal import open_texts
+
+            texts = open_texts(self.sealer.keys, texts)
+        return [
+            (int(row["position"]), EventEnvelope.model_validate_json(text))
+            for row, text in zip(rows, texts, strict=True)
+        ]
+
     def seal_stored(self, batch: int = 500) -> int:
         """Seal in place the plain personal values of events stored before sealing.
 

@@ -11,6 +11,9 @@ from shared.platform.db import Database, Transaction
 from shared.platform.eventstore import EventStore
 
 Project = Callable[[Transaction, Sequence[EventEnvelope]], None]
+# Events per transaction of a rebuild: a mission met several times in one
+# batch is read and written once.
+REBUILD_BATCH = 2_000
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,9 @@ class Projection:
     def rebuild_from_store(self, store: EventStore) -> int:
         self.clear(store.database)
         position, count = 0, 0
-        while batch := store.read_after(position, limit=500):
+        while batch := store.read_after_unsealed(position, limit=REBUILD_BATCH):
             with store.database.transaction() as tx:
-                self.project(tx, store.unseal([envelope for _, envelope in batch]))
+                self.project(tx, [envelope for _, envelope in batch])
             position = batch[-1][0]
             count += len(batch)
         return count

@@ -201,3 +201,40 @@ def test_sealing_older_events_in_place_makes_them_erasable(tmp_path: Path) -> No
     assert store.seal_stored() == 0
     keys.erase(STUDENT)
     assert store.load("m-1")[0].data["student_name"] == ERASED
+
+
+def test_text_reading_opens_the_same_values_as_unsealing(store: EventStore) -> None:
+    """A rebuild's reading of the JSON text gives what `unseal` gives, erased too."""
+    written = _mission(store)
+    # A value that looks like a sealed one, inside a longer text that is not
+    # personal, must stay as it was typed.
+    lookalike = 'see "pd1:00000000-0000-4000-8000-000000000000:AAAA'
+    store.append(
+        "m-1",
+        len(written),
+        [
+            _wrap(
+                SectionSaved(
+                    section="mission", fields={"title": lookalike}, by="student"
+                ),
+                len(written) + 1,
+            )
+        ],
+    )
+    assert store.sealer is not None
+
+    def both() -> tuple[list[EventEnvelope], list[EventEnvelope]]:
+        by_text = [envelope for _, envelope in store.read_after_unsealed(0)]
+        by_walk = store.unseal([envelope for _, envelope in store.read_after(0)])
+        return by_text, by_walk
+
+    by_text, by_walk = both()
+    assert by_text == by_walk
+    assert by_text[:-1] == written
+    assert by_text[-1].data["fields"] == {"title": lookalike}
+
+    store.sealer.keys.erase(STUDENT)
+    by_text, by_walk = both()
+    assert by_text == by_walk
+    assert by_text[0].data["student_email"] == ERASED
+    assert by_text[2].data["fields"]["email"] == SUPERVISOR
