@@ -277,6 +277,20 @@ class _RateTable:
     def rate_on(self, day: dt.date) -> Fraction:
         return self.rates[self.index_on(day)]
 
+    def stretches(
+        self, start: dt.date, end: dt.date
+    ) -> Iterator[tuple[int, tuple[dt.date, dt.date]]]:
+        """Yield each rate's position and the days of `start..end` it is in force."""
+        first = self.index_on(start)
+        for index in range(first, len(self._dates)):
+            since = max(start, self._dates[index])
+            if since > end:
+                return
+            until = end
+            if index + 1 < len(self._dates):
+                until = min(end, self._dates[index + 1] - dt.timedelta(days=1))
+            yield index, (since, until)
+
 
 def _round_half_up(value: Fraction) -> Decimal:
     """Round a non-negative fraction half-up to two decimal places."""
@@ -284,14 +298,14 @@ def _round_half_up(value: Fraction) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def _sum_presence(
+def _sum_by_day(
     start: dt.date,
     end: dt.date,
     schedule: Schedule,
     public_holidays: holidays.HolidayBase,
     rates: _RateTable,
 ) -> tuple[Fraction, Fraction]:
-    """Return the exact hours of presence and the exact minimum allowance."""
+    """Return the exact hours and minimum allowance, adding the days one by one."""
     # Days are counted by their hours and the rate in force, and each count
     # multiplied once: the same exact sums as day by day, with far fewer
     # fractions built.
@@ -311,6 +325,63 @@ def _sum_presence(
         total_hours += hours
         total_allowance += hours * rates.rates[rate]
     return total_hours, total_allowance
+
+
+def _working_days_between(first: dt.date, last: dt.date, working: set[int]) -> int:
+    """Count the days from `first` to `last`, inclusive, whose weekday is worked."""
+    full_weeks, rest = divmod((last - first).days + 1, 7)
+    start = first.weekday()
+    return full_weeks * len(working) + sum(
+        1 for offset in range(rest) if (start + offset) % 7 in working
+    )
+
+
+def _sum_regular(
+    start: dt.date,
+    end: dt.date,
+    schedule: Schedule,
+    weekly_hours: Decimal,
+    public_holidays: holidays.HolidayBase,
+    rates: _RateTable,
+) -> tuple[Fraction, Fraction]:
+    """The same sums as `_sum_by_day` for a regular schedule without interruptions.
+
+    Its days all have the same hours, so each stretch of one rate counts its
+    working days by calendar arithmetic, less the public holidays on them.
+    """
+    working = set(schedule.working_days)
+    off: Counter[int] = Counter()
+    if not schedule.holidays_worked:
+        for day in public_holidays:
+            if start <= day <= end and day.weekday() in working:
+                off[rates.index_on(day)] += 1
+    day_hours = Fraction(weekly_hours) / len(working)
+    total_hours = Fraction(0)
+    total_allowance = Fraction(0)
+    for index, (first, last) in rates.stretches(start, end):
+        hours = day_hours * (_working_days_between(first, last, working) - off[index])
+        total_hours += hours
+        total_allowance += hours * rates.rates[index]
+    return total_hours, total_allowance
+
+
+def _sum_presence(
+    start: dt.date,
+    end: dt.date,
+    schedule: Schedule,
+    public_holidays: holidays.HolidayBase,
+    rates: _RateTable,
+) -> tuple[Fraction, Fraction]:
+    """Return the exact hours of presence and the exact minimum allowance."""
+    if (
+        schedule.weekly_hours is not None
+        and not schedule.periods
+        and not schedule.interruptions
+    ):
+        return _sum_regular(
+            start, end, schedule, schedule.weekly_hours, public_holidays, rates
+        )
+    return _sum_by_day(start, end, schedule, public_holidays, rates)
 
 
 def compute_presence(

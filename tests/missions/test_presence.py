@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,9 @@ from services.missions.presence import (
     Period,
     Presence,
     Schedule,
+    _RateTable,
+    _sum_by_day,
+    _sum_regular,
     compute_presence,
     weekly_hours_on,
 )
@@ -622,3 +626,40 @@ def test_weekly_hours_above_48_rejected() -> None:
 def test_period_ending_before_start_rejected() -> None:
     with pytest.raises(ValueError, match="end 2027-06-01 is before start"):
         Period(start=_d("2027-06-02"), end=_d("2027-06-01"), weekly_hours=Decimal(35))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(FIRST_START, LAST_START),
+    length=st.integers(0, 400),
+    schedule=regular_schedules(),
+    country=COUNTRIES,
+    rates=st.lists(
+        st.tuples(
+            st.dates(dt.date(2024, 1, 1), dt.date(2028, 12, 31)), st.integers(1, 900)
+        ),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda rate: rate[0],
+    ),
+)
+def test_regular_schedule_counted_as_day_by_day(
+    start: dt.date,
+    length: int,
+    schedule: Schedule,
+    country: str,
+    rates: list[tuple[dt.date, int]],
+) -> None:
+    """The calendar arithmetic for regular schedules gives the day-by-day sums."""
+    end = start + dt.timedelta(days=length)
+    table = _RateTable(
+        {dt.date(2024, 1, 1): Decimal("4.35")}
+        | {day: Decimal(cents) / 100 for day, cents in rates}
+    )
+    calendar = holidays.country_holidays(country, years=range(start.year, end.year + 1))
+    assert schedule.weekly_hours is not None
+
+    by_day = _sum_by_day(start, end, schedule, calendar, table)
+    regular = _sum_regular(start, end, schedule, schedule.weekly_hours, calendar, table)
+
+    assert regular == by_day
