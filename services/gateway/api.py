@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.clients import ServiceClients, relay_response
+from services.gateway.clients import ServiceClients, relay_response, relay_stream
 from services.gateway.session import require_signed_in, signed_in
 from shared.platform.actors import Actor
 from shared.platform.errors import (
@@ -129,7 +129,11 @@ async def proxy(request: Request, path: str) -> Response:
     headers = {}
     if "content-type" in request.headers:
         headers["content-type"] = request.headers["content-type"]
-    response = await _clients(request).request(
+    clients = _clients(request)
+    # A read may be long (every mission, an export): its body passes through
+    # as it comes instead of being held whole in the gateway.
+    send = clients.stream if request.method == "GET" else clients.request
+    response = await send(
         service,
         request.method,
         f"/api/v1/{path}",
@@ -138,4 +142,6 @@ async def proxy(request: Request, path: str) -> Response:
         content=await request.body(),
         headers=headers,
     )
+    if request.method == "GET":
+        return relay_stream(response)
     return relay_response(response)

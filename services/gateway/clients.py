@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 from fastapi import Response
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 
 from shared.platform.actors import ACTOR_HEADER, Actor, sign_actor
 from shared.platform.errors import CampusError, NotFoundError
@@ -60,15 +62,41 @@ class ServiceClients:
         actor: Actor | None,
         **kwargs: Any,
     ) -> httpx.Response:
+        return await self._send(service, method, path, actor, False, **kwargs)
+
+    async def stream(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        actor: Actor | None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request and return as soon as the response's head arrives.
+
+        The body is read with `relay_stream`, which closes the response; a
+        long list then passes through the gateway without being held whole.
+        """
+        return await self._send(service, method, path, actor, True, **kwargs)
+
+    async def _send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        actor: Actor | None,
+        streamed: bool,
+        **kwargs: Any,
+    ) -> httpx.Response:
         headers = {
             **kwargs.pop("headers", {}),
             **self.headers(actor),
             **request_id_headers(),
         }
+        client = self._clients[service]
         try:
-            return await self._clients[service].request(
-                method, path, headers=headers, **kwargs
-            )
+            request = client.build_request(method, path, headers=headers, **kwargs)
+            return await client.send(request, stream=streamed)
         except httpx.InvalidURL as error:
             raise NotFoundError(f"no endpoint {path!r}") from error
         except httpx.TransportError as error:
@@ -81,10 +109,31 @@ class ServiceClients:
             await client.aclose()
 
 
+RELAYED_HEADERS = ("content-type", "content-disposition", "location", "link")
+
+
+def _relayed_headers(response: httpx.Response) -> dict[str, str]:
+    return {
+        name: response.headers[name]
+        for name in RELAYED_HEADERS
+        if name in response.headers
+    }
+
+
 def relay_response(response: httpx.Response) -> Response:
     """Pass a service's response on to the browser or script unchanged."""
-    headers = {}
-    for name in ("content-type", "content-disposition", "location", "link"):
-        if name in response.headers:
-            headers[name] = response.headers[name]
-    return Response(response.content, status_code=response.status_code, headers=headers)
+    return Response(
+        response.content,
+        status_code=response.status_code,
+        headers=_relayed_headers(response),
+    )
+
+
+def relay_stream(response: httpx.Response) -> StreamingResponse:
+    """Pass on a response opened by `ServiceClients.stream` as its body arrives."""
+    return StreamingResponse(
+        response.aiter_bytes(),
+        status_code=response.status_code,
+        headers=_relayed_headers(response),
+        background=BackgroundTask(response.aclose),
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.missions.application import MissionCommands
@@ -173,7 +175,35 @@ def create_mission(
     return _present(request, mission)
 
 
-@router.get("/missions")
+# Missions read, presented and sent at a time when a whole list streams.
+STREAM_CHUNK = 200
+
+
+def _stream_list(request: Request, ids: Sequence[str]) -> Iterator[str]:
+    """Write a JSON array of missions, a chunk at a time.
+
+    Which missions the list holds is read once, before the first byte, so a
+    mission that changes meanwhile is neither left out nor sent twice; each
+    one is as it was when its chunk was read. Memory stays that of a chunk.
+    """
+    yield "["
+    separator = ""
+    for start in range(0, len(ids), STREAM_CHUNK):
+        missions = request.app.state.queries.missions_by_ids(
+            ids[start : start + STREAM_CHUNK]
+        )
+        items = [
+            json.dumps(presented, ensure_ascii=False, separators=(",", ":"))
+            for presented in _present_all(request, missions)
+        ]
+        if items:
+            # One write per chunk: each one crosses from the worker thread.
+            yield separator + ",".join(items)
+            separator = ","
+    yield "]"
+
+
+@router.get("/missions", response_model=list[MissionJSON])
 def list_missions(
     request: Request,
     response: Response,
@@ -196,12 +226,18 @@ def list_missions(
             'page\'s `Link: <...>; rel="next"` header.',
         ),
     ] = None,
-) -> list[MissionJSON]:
+) -> Any:
     """List the missions the caller may see, last changed first.
 
     With `limit`, a page; the `Link` header's `rel="next"` address gives the
-    next page, and is absent on the last one.
+    next page, and is absent on the last one. Without it, every mission,
+    streamed a chunk at a time.
     """
+    if limit is None and cursor is None:
+        ids = request.app.state.queries.visible_ids(actor, status, program_id)
+        return StreamingResponse(
+            _stream_list(request, ids), media_type="application/json"
+        )
     page = request.app.state.queries.visible_missions(
         actor, status, program_id, limit, cursor
     )
@@ -271,13 +307,23 @@ def export_missions(
 ) -> Response:
     """Export the filtered missions as CSV, one row each, for the career service."""
     require_role(actor, "career_service", "admin")
-    page = request.app.state.queries.visible_missions(actor, status, program_id)
-    rows = (_export_row(mission) for mission in _present_all(request, page.missions))
-    return Response(
-        to_csv(EXPORT_COLUMNS, rows),
+    ids = request.app.state.queries.visible_ids(actor, status, program_id)
+    return StreamingResponse(
+        _stream_csv(request, ids),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="missions.csv"'},
     )
+
+
+def _stream_csv(request: Request, ids: Sequence[str]) -> Iterator[str]:
+    """Write the export a chunk of missions at a time, header first."""
+    yield to_csv(EXPORT_COLUMNS, [])
+    for start in range(0, len(ids), STREAM_CHUNK):
+        missions = request.app.state.queries.missions_by_ids(
+            ids[start : start + STREAM_CHUNK]
+        )
+        rows = [_export_row(mission) for mission in _present_all(request, missions)]
+        yield to_csv(EXPORT_COLUMNS, rows, header=False)
 
 
 @router.get("/missions/{mission_id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.missions.domain import Mission
@@ -102,6 +103,38 @@ class MissionQueries:
             next_cursor = encode_cursor(str(rows[-1]["changed_at"]), last.id)
         missions = [Mission.model_validate_json(row["document"]) for row in rows]
         return Page(missions, next_cursor)
+
+    def visible_ids(
+        self, actor: Actor, status: str | None, program_id: str | None
+    ) -> list[str]:
+        """List the ids of the missions the actor may see, last changed first."""
+        clauses, params = self._filters(actor, status, program_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._database.transaction() as tx:
+            rows = tx.fetchall(
+                f"SELECT id FROM mission_view {where} "
+                "ORDER BY changed_at DESC, id DESC",
+                params,
+            )
+        return [str(row["id"]) for row in rows]
+
+    def missions_by_ids(self, ids: Sequence[str]) -> list[Mission]:
+        """Read these missions in the order of `ids`, leaving out any gone since."""
+        if not ids:
+            return []
+        with self._database.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT document FROM mission_view WHERE id IN "
+                f"({', '.join('?' for _ in ids)})",
+                tuple(ids),
+            )
+        found = {
+            mission.id: mission
+            for mission in (
+                Mission.model_validate_json(row["document"]) for row in rows
+            )
+        }
+        return [found[mission_id] for mission_id in ids if mission_id in found]
 
     def counts(self, actor: Actor, program_id: str | None) -> dict[str, int]:
         """Count the missions the actor may see, by status."""

@@ -18,10 +18,14 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+def to_csv(
+    columns: Sequence[str], rows: Iterable[Mapping[str, Any]], header: bool = True
+) -> str:
+    """Write rows as CSV; without `header`, a part that follows an earlier one."""
     output = io.StringIO()
     writer = csv.DictWriter(output, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for row in rows:
         writer.writerow({column: safe_cell(row.get(column)) for column in columns})
     return output.getvalue()

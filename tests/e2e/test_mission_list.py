@@ -73,3 +73,29 @@ def test_bad_page_parameters_named(campus: RunningCampus) -> None:
         response = career.get(f"/missions?{query}")
         assert response.status_code == 422, (query, response.text)
         assert field in response.json()["field"], (query, response.json())
+
+
+def test_whole_list_streams_what_the_pages_hold(campus: RunningCampus) -> None:
+    """Unpaged, the list and the export hold every mission, in the pages' order."""
+    student = User(campus, fresh_student())
+    for _ in range(3):
+        student.post("/missions", {"program_id": PROGRAM, "commitment_accepted": True})
+    career = User(campus, CAREER_SERVICE)
+    paged: list[str] = []
+    path: str | None = "/missions?limit=7"
+    while path:
+        response = career.get(path)
+        assert response.status_code == 200, response.text
+        paged += [mission["id"] for mission in response.json()]
+        path = _next_page(response.headers.get("link"))
+    whole = career.get("/missions")
+    assert whole.status_code == 200
+    assert whole.headers["content-type"].startswith("application/json")
+    assert [mission["id"] for mission in whole.json()] == paged
+    total = career.get("/missions/counts").json()["total"]
+    assert len(paged) == total
+    export = career.get("/missions/export.csv")
+    assert export.status_code == 200
+    lines = export.text.splitlines()
+    assert lines[0].startswith("reference,id,status")
+    assert [line.split(",")[1] for line in lines[1:]] == paged

@@ -133,3 +133,15 @@ def test_read_model_of_an_earlier_version_gets_its_change_times(
         projections.changed_at(older),
         projections.changed_at(newer),
     ]
+
+
+def test_whole_list_read_by_ids_in_their_order(database: Database) -> None:
+    projections.create_schema(database)
+    _save(database, _mission(1, 5), _mission(2, 30), _mission(3, 10))
+    queries = MissionQueries(database)
+    ids = queries.visible_ids(CAREER, None, None)
+    assert [mission_id[-1] for mission_id in ids] == ["2", "3", "1"]
+    gone = "00000000-0000-4000-8000-000000000099"
+    read = queries.missions_by_ids([ids[2], gone, ids[0]])
+    assert [mission.id for mission in read] == [ids[2], ids[0]]
+    assert queries.missions_by_ids([]) == []
