@@ -71,7 +71,7 @@ class Journey:
     """One journey's rows: each service's events, and the key store's rows."""
 
     events: dict[str, list[Row]]
-    keys: dict[str, bytes]  # the key of each person the key store holds
+    keys: dict[str, bytes]  # the key of each person in the key store
     key_rows: list[Row]  # person_keys rows of everyone but the student
     students: set[str]  # the person ids of the journey's student
     emails: list[Row]  # person_emails rows of the student

@@ -182,9 +182,9 @@ STREAM_CHUNK = 200
 def _stream_list(request: Request, ids: Sequence[str]) -> Iterator[str]:
     """Write a JSON array of missions, a chunk at a time.
 
-    Which missions the list holds is read once, before the first byte, so a
-    mission that changes meanwhile is neither left out nor sent twice; each
-    one is as it was when its chunk was read. Memory stays that of a chunk.
+    The list's ids are read once, before the first byte, so a mission that
+    changes meanwhile is neither left out nor sent twice. Each mission is
+    sent as it was when its chunk was read, and memory stays that of a chunk.
     """
     yield "["
     separator = ""

@@ -185,8 +185,8 @@ class FigureCalculator:
     ) -> Decimal:
         """Sum the student's earlier presence with this host in this academic year.
 
-        `counted`, when given, holds the student's missions that count (from
-        `counted_by_student`); otherwise they are read from the read model.
+        `counted`, when given, contains the student's missions that count (from
+        `counted_by_student`). Without it they are read from the read model.
         """
         key, program = host_key(mission), self._programs.get(mission.program_id)
         if key is None or program is None or mission.start_date is None:

@@ -202,7 +202,7 @@ def _public_holidays(
 
 
 # Building a country's calendar costs far more than reading it, and a list
-# of missions asks for the same few countries and years again and again.
+# of missions needs the same few countries and years again and again.
 @functools.lru_cache(maxsize=256)
 def _holidays_of_years(
     country: str, subdivision: str | None, first: int, last: int
@@ -344,7 +344,7 @@ def _sum_regular(
     public_holidays: holidays.HolidayBase,
     rates: _RateTable,
 ) -> tuple[Fraction, Fraction]:
-    """The same sums as `_sum_by_day` for a regular schedule without interruptions.
+    """Sum like `_sum_by_day`, for a regular schedule without interruptions.
 
     Its days all have the same hours, so each stretch of one rate counts its
     working days by calendar arithmetic, less the public holidays on them.

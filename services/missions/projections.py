@@ -68,7 +68,7 @@ def _add_changed_at(database: Database, tx: Transaction) -> None:
 
 
 def changed_at(mission: Mission) -> str:
-    """The time of the mission's last change, as text that sorts in time order."""
+    """Format the time of the last change as text that sorts in time order."""
     moment = mission.updated_at or mission.created_at
     return moment.astimezone(dt.UTC).isoformat() if moment else ""
 

@@ -12,7 +12,7 @@ from shared.platform.actors import Actor
 from shared.platform.db import Database
 from shared.platform.errors import InvalidFieldError
 
-# The most missions one page of a list holds.
+# Maximum number of missions on one page of a list.
 MAX_PAGE = 500
 
 
@@ -28,7 +28,7 @@ def encode_cursor(changed_at: str, mission_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[str, str]:
-    """Read a cursor given back by a client; refuse one Campus did not write."""
+    """Read a cursor sent back by a client, or raise if Campus did not write it."""
     try:
         changed_at, _, mission_id = (
             base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
@@ -78,8 +78,8 @@ class MissionQueries:
     ) -> Page:
         """List the missions the actor may see, last changed first.
 
-        Without a `limit` the list holds every such mission; with one, a page
-        of at most `limit` missions after `cursor`.
+        Without a `limit` the list contains every such mission. With one, it
+        is a page of at most `limit` missions after `cursor`.
         """
         clauses, params = self._filters(actor, status, program_id)
         if cursor is not None:

@@ -476,9 +476,9 @@ def unsealing(
 
 
 # Opening whole stored envelopes as JSON text. A sealed value is always a
-# whole JSON string, and its characters need no escaping, so it can be found
-# and replaced in the text before the envelope is parsed: one pass of a
-# regular expression instead of walking every value of every event. The
+# whole JSON string whose characters need no escaping. So it can be found and
+# replaced in the text before the envelope is parsed, in one pass of a
+# regular expression instead of a walk through every value of every event. The
 # expression starts with a literal, which `re` searches for quickly; a match
 # whose quote is escaped lies inside another string and is left alone.
 _SEALED_STRING = re.compile(r'"pd1:([0-9a-f-]{36}):([A-Za-z0-9_-]+={0,2})"')

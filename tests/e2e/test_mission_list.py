@@ -36,7 +36,7 @@ def test_student_pages_through_own_missions(campus: RunningCampus) -> None:
         assert response.status_code == 200, response.text
         pages.append([mission["id"] for mission in response.json()])
         path = _next_page(response.headers.get("link"))
-    # Newest change first, two then one, and nobody else's mission.
+    # Newest change first, two then one, and no other student's mission.
     assert pages == [created[::-1][:2], created[::-1][2:]]
     assert [m["id"] for m in student.get("/missions").json()] == created[::-1]
     counts = student.get("/missions/counts").json()
@@ -53,7 +53,8 @@ def test_career_service_counts_and_filtered_page(campus: RunningCampus) -> None:
     assert counts["by_status"]["draft"] >= 2
     first = career.get("/missions?status=draft&limit=1")
     assert first.status_code == 200
-    assert len(first.json()) == 1 and first.json()[0]["status"] == "draft"
+    assert len(first.json()) == 1
+    assert first.json()[0]["status"] == "draft"
     following = _next_page(first.headers.get("link"))
     assert following is not None and "status=draft" in following
     second = career.get(following)

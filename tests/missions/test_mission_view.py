@@ -98,7 +98,7 @@ def test_forged_cursor_named(database: Database, cursor: str) -> None:
     assert "Link header" in raised.value.message
 
 
-def test_read_model_of_an_earlier_version_gets_its_change_times(
+def test_older_read_model_gains_change_times(
     database: Database,
 ) -> None:
     """A table written before lists were paged gains its column, filled in."""
