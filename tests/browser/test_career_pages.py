@@ -268,3 +268,40 @@ def test_career_pages_readable(
         response = page.goto(path)
         assert response is not None and response.status == 200, path
         check_page(page, f"{name}-{language}")
+
+
+def test_queue_pages_through_long_list(
+    open_page: OpenPage, web_campus: EmbeddedCampus
+) -> None:
+    """More drafts than a page: 50 shown, the rest one click away, none twice."""
+    student = User(web_campus, fresh_student())
+    for _ in range(51):
+        created = student.post(
+            "/missions", {"program_id": PROGRAM, "commitment_accepted": True}
+        )
+        assert created.status_code == 201, created.text
+    career = User(web_campus, CAREER_SERVICE)
+    drafts = career.get("/missions/counts").json()["by_status"]["draft"]
+    page = staff_page(open_page, CAREER_SERVICE)
+    page.goto("/career?status=draft")
+
+    rows = page.locator("table.stack tbody tr")
+    assert rows.count() == 50
+    assert page.get_by_text(f"{drafts} sheets", exact=False).count() >= 1
+    first_links = set(
+        page.locator("table.stack tbody a").evaluate_all(
+            "links => links.map(link => link.getAttribute('href'))"
+        )
+    )
+    check_page(page, "career-queue-first-page")
+    page.get_by_role("link", name="Next page").click()
+    page.wait_for_url("**/career?status=draft&cursor=*")
+
+    later_links = set(
+        page.locator("table.stack tbody a").evaluate_all(
+            "links => links.map(link => link.getAttribute('href'))"
+        )
+    )
+    assert later_links
+    assert first_links.isdisjoint(later_links)
+    assert page.get_by_role("link", name="First page").count() == 1
