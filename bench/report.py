@@ -74,15 +74,18 @@ connections). The ceiling inserts the same rows into the same table of the
 same database with one `executemany` in one transaction.""",
     "rebuild": """\
 The log is the missions service's `events` table on SQLite, filled with
-copies of one real journey's missions events, each copy with fresh ids and a
-student of its own, written straight into the table in large transactions.
-Each copy's events are contiguous in the log, so a batch of 500 events
-contains about 30 missions. In a real log, where missions interleave, a batch
-contains more missions and the rebuild reads and writes more rows. The
-rebuild is `Projection.rebuild_from_store` for `mission_view`, what
-`python -m services.runner rebuild missions` runs. The ceiling is a plain
-read of the same log: every row read in position order, in the batches the
-rebuild uses, and its JSON decoded with `json.loads`.""",
+copies of one real journey's missions events, written straight into the table
+in large transactions. Each copy has fresh ids and a student of its own, whose
+personal values are sealed with the student's own key in the key store, as
+Campus seals them; the tutor's and the company's values keep the journey's
+keys. Each copy's events are contiguous in the log, so a batch of 2,000
+events contains about 125 missions. In a real log, where missions interleave,
+a batch contains more missions and the rebuild reads and writes more rows.
+The rebuild is `Projection.rebuild_from_store` for `mission_view`, what
+`python -m services.runner rebuild missions` runs: read, open the sealed
+values, apply, write. The ceiling is a plain read of the same log: every row
+read in position order and its JSON decoded with `json.loads`, with no key
+store and no decryption.""",
     "kafka": """\
 Campus runs in the distributed mode (each service in its own process,
 PostgreSQL, Kafka, a second notifications replica, as the end-to-end tests
@@ -107,15 +110,19 @@ France), with the school's logo, rendered by
 after one warm-up render. The ceiling is WeasyPrint rendering
 the same HTML (`agreement_html`) with the same fonts.""",
     "growth": """\
-Campus runs in the distributed mode. The benchmark copies the events of one
-real journey in the missions, documents and evaluations stores, each copy
-with fresh ids and a student of its own. The copies go straight into each
-service's PostgreSQL `events` table, and the relay's cursor moves past them
-so that they are not published again. Then
-`python -m services.runner rebuild NAME` rebuilds each service's read
-models, and the career service lists the missions through the gateway
-(`GET /api/v1/missions`, the list page's data). Memory is each
-process's resident set size after the listing, and its peak.""",
+Campus runs in the distributed mode. The benchmark copies the rows of one
+real journey in the missions, documents and evaluations stores and in the
+key store, each copy with fresh ids and a student of its own, whose values
+are sealed with their own key. The copies go straight into each service's
+PostgreSQL `events` table, and the relay's cursor moves past them so that
+they are not published again. Then `python -m services.runner rebuild NAME`
+rebuilds each service's read models, and the career service lists the
+missions through the gateway in three ways: the first page of 50
+(`GET /api/v1/missions?limit=50`, what a script or the queues page reads),
+the queues page itself (`/career`, HTML, with the counts by state), and
+every mission at once (`GET /api/v1/missions` without a limit, streamed).
+Memory is each process's resident set size after the listing, and its
+peak.""",
 }
 
 ANALYSES: dict[str, str] = {
