@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from shared.platform.db import Database, PostgresDatabase, SqliteDatabase
 from tests.harness.campus import EmbeddedCampus, RunningCampus
+from tests.harness.distributed import run_postgres_script
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +31,20 @@ def distributed_campus(
     campus = DistributedCampus(tmp_path_factory.mktemp("distributed"))
     yield campus
     campus.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of each kind Campus runs on, closed after the test."""
+    if request.param == "sqlite":
+        db: Database = SqliteDatabase(tmp_path / "store.db")
+    else:
+        name = f"store_{secrets.token_hex(4)}"
+        run_postgres_script("start")
+        run_postgres_script("createdb", name)
+        db = PostgresDatabase(run_postgres_script("url", name).strip())
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope="session", params=["embedded", "distributed"])

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,27 +10,13 @@ from services.missions import projections
 from services.missions.domain import Mission
 from services.missions.queries import MissionQueries, encode_cursor
 from shared.platform.actors import Actor
-from shared.platform.db import Database, PostgresDatabase, SqliteDatabase
+from shared.platform.db import Database
 from shared.platform.errors import InvalidFieldError
-from tests.harness.distributed import run_postgres_script
 
 CAREER = Actor(
     email="stages@ecole-campus.fr", name="Service des stages", role="career_service"
 )
 START = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db: Database = SqliteDatabase(tmp_path / "missions.db")
-    else:
-        name = f"missions_{secrets.token_hex(4)}"
-        run_postgres_script("start")
-        run_postgres_script("createdb", name)
-        db = PostgresDatabase(run_postgres_script("url", name).strip())
-    yield db
-    db.close()
 
 
 def _mission(number: int, minutes: int, status: str = "draft") -> Mission:

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from shared.events.base import EventEnvelope, wrap
 from shared.events.missions import MissionCancelled, StudentConfirmed
-from shared.platform.db import Database, PostgresDatabase, SqliteDatabase
+from shared.platform.db import Database
 from shared.platform.errors import ConcurrencyError
 from shared.platform.eventstore import EventStore, mark_processed
-from tests.harness.distributed import run_postgres_script
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db: Database = SqliteDatabase(tmp_path / "store.db")
-    else:
-        name = f"store_{secrets.token_hex(4)}"
-        run_postgres_script("start")
-        run_postgres_script("createdb", name)
-        db = PostgresDatabase(run_postgres_script("url", name).strip())
-    yield db
-    db.close()
 
 
 def _event(aggregate_id: str, version: int, reason: str = "x") -> EventEnvelope:
