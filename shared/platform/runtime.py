@@ -19,8 +19,14 @@ from fastapi import FastAPI
 
 from shared.events.base import EventEnvelope
 from shared.events.catalogue import topic_for
-from shared.platform.eventlog import EventLog, Handler
-from shared.platform.eventstore import EventStore
+from shared.platform.db import Database
+from shared.platform.eventlog import EventLog, Handler, PublishError
+from shared.platform.eventstore import (
+    EventStore,
+    move_cursor,
+    read_after,
+    read_cursor,
+)
 from shared.platform.observability import ServiceFigures, event_context, watch_service
 from shared.platform.projection import Projection
 
@@ -28,12 +34,27 @@ log = structlog.get_logger()
 
 
 class OutboxRelay:
-    """Publish committed events from the store's outbox to the log, in order."""
+    """Publish committed events from the store's outbox to the log, in order.
+
+    The cursor moves only past events the log acknowledged, so a crash or a
+    failed send publishes the rest again (at least once, never skipped).
+    """
 
     cursor_name = "relay"
+    # Events read per round. They are sent together and share produce requests.
+    batch_size = 200
 
-    def __init__(self, store: EventStore, event_log: EventLog, service: str) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        event_log: EventLog,
+        service: str,
+        database: Database | None = None,
+    ) -> None:
         self._store = store
+        # A connection pool of its own keeps the relay from waiting behind
+        # every request for a connection of the store's pool.
+        self._database = database if database is not None else store.database
         self._log = event_log
         self._service = service
         self._wake = asyncio.Event()
@@ -45,22 +66,42 @@ class OutboxRelay:
             loop.call_soon_threadsafe(self._wake.set)
 
     async def publish_pending(self) -> int:
-        position = await asyncio.to_thread(self._store.cursor, self.cursor_name)
+        """Publish every event after the cursor; return how many were published."""
+        batch = await asyncio.to_thread(self._read_pending)
         published = 0
-        while True:
-            batch = await asyncio.to_thread(self._store.read_after, position)
-            if not batch:
-                return published
-            for _, envelope in batch:
-                await self._log.publish(topic_for(envelope.aggregate_type), envelope)
-            position = batch[-1][0]
-            await asyncio.to_thread(self._store.move_cursor, self.cursor_name, position)
+        while batch:
+            records = [(topic_for(e.aggregate_type), e) for _, e in batch]
+            try:
+                await self._log.publish_batch(records)
+            except PublishError as error:
+                if error.acknowledged:
+                    acknowledged = batch[error.acknowledged - 1][0]
+                    await asyncio.to_thread(self._advance, acknowledged, read=False)
+                raise
             published += len(batch)
+            batch = await asyncio.to_thread(self._advance, batch[-1][0])
+        return published
+
+    def _read_pending(self) -> list[tuple[int, EventEnvelope]]:
+        with self._database.transaction() as tx:
+            position = read_cursor(tx, self.cursor_name)
+            return read_after(tx, position, self.batch_size)
+
+    def _advance(
+        self, position: int, read: bool = True
+    ) -> list[tuple[int, EventEnvelope]]:
+        """Move the cursor to `position` and return the next batch after it."""
+        with self._database.transaction() as tx:
+            move_cursor(tx, self.cursor_name, position)
+            return read_after(tx, position, self.batch_size) if read else []
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         failures = RepeatedFailures(self._service)
         while True:
+            # Cleared before reading, so an append that commits during a
+            # round wakes the next round instead of waiting for the timeout.
+            self._wake.clear()
             try:
                 await self.publish_pending()
             except Exception:
@@ -70,7 +111,6 @@ class OutboxRelay:
                 failures.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 1.0)
-            self._wake.clear()
 
 
 class RepeatedFailures:
