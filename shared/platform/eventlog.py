@@ -14,7 +14,7 @@ import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import structlog
 
@@ -22,6 +22,18 @@ from shared.events.base import EventEnvelope
 
 Handler = Callable[[EventEnvelope], Awaitable[None]]
 log = structlog.get_logger()
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that also takes several records of one partition at once.
+
+    `handle_batch` either handles every record or raises, so a log commits
+    the batch's offsets only after it returned.
+    """
+
+    async def __call__(self, envelope: EventEnvelope) -> None: ...
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None: ...
 
 
 class PublishError(Exception):

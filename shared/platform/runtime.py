@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +19,11 @@ from fastapi import FastAPI
 
 from shared.events.base import EventEnvelope
 from shared.events.catalogue import topic_for
-from shared.platform.db import Database
-from shared.platform.eventlog import EventLog, Handler, PublishError
+from shared.platform.db import Database, Transaction
+from shared.platform.eventlog import BatchHandler, EventLog, Handler, PublishError
 from shared.platform.eventstore import (
     EventStore,
+    mark_processed,
     move_cursor,
     read_after,
     read_cursor,
@@ -217,21 +218,10 @@ class ServiceRuntime:
 
     def _with_event_context(self, subscription: Subscription) -> Handler:
         """Wrap a handler so that its log lines carry the event's ids."""
-
-        async def handle(envelope: EventEnvelope) -> None:
-            with structlog.contextvars.bound_contextvars(**event_context(envelope)):
-                try:
-                    await subscription.handler(envelope)
-                except Exception:
-                    log.exception(
-                        "event.handling_failed",
-                        service=self.name,
-                        group=subscription.group,
-                        event_type=envelope.event_type,
-                    )
-                    raise
-
-        return handle
+        handler = subscription.handler
+        if isinstance(handler, BatchHandler):
+            return _LoggedBatchHandler(self.name, subscription.group, handler)
+        return _LoggedHandler(self.name, subscription.group, handler)
 
     async def rebuild_projections(self) -> dict[str, int]:
         """Drop every read model and rebuild it; return the events applied per table."""
@@ -265,22 +255,89 @@ class ServiceRuntime:
         log.info("service.stopped", service=self.name)
 
 
-def handled_once(
-    store: EventStore, consumer: str, apply: Callable[..., None]
-) -> Callable[[EventEnvelope], Awaitable[None]]:
-    """Wrap a synchronous projection so that each event changes it at most once.
+class _LoggedHandler:
+    """A subscription's handler whose failures are logged with the event's ids."""
+
+    def __init__(self, service: str, group: str, handler: Handler) -> None:
+        self._service = service
+        self._group = group
+        self._handler = handler
+
+    async def __call__(self, envelope: EventEnvelope) -> None:
+        with structlog.contextvars.bound_contextvars(**event_context(envelope)):
+            try:
+                await self._handler(envelope)
+            except Exception:
+                log.exception(
+                    "event.handling_failed",
+                    service=self._service,
+                    group=self._group,
+                    event_type=envelope.event_type,
+                )
+                raise
+
+
+class _LoggedBatchHandler(_LoggedHandler):
+    def __init__(self, service: str, group: str, handler: BatchHandler) -> None:
+        super().__init__(service, group, handler)
+        self._batch_handler = handler
+
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None:
+        """Handle the events together, or one by one when the batch fails.
+
+        The second pass logs the failing event with its ids, and handles the
+        events before it. Handlers are idempotent, so a batch that had
+        changed something before it failed is safe to handle again.
+        """
+        try:
+            await self._batch_handler.handle_batch(envelopes)
+        except Exception:
+            log.warning(
+                "event.batch_failed",
+                service=self._service,
+                group=self._group,
+                events=len(envelopes),
+                exc_info=True,
+            )
+            for envelope in envelopes:
+                await self(envelope)
+
+
+class HandledOnce:
+    """A synchronous projection that each event changes at most once.
 
     `apply(tx, envelope)` runs in the same transaction that records the event
     as processed, so a replayed event finds its record and changes nothing.
+    A batch of events shares one transaction, so one commit.
     """
-    from shared.platform.eventstore import mark_processed
 
-    def _apply(envelope: EventEnvelope) -> None:
-        with store.database.transaction() as tx:
-            if mark_processed(tx, consumer, envelope.event_id):
-                apply(tx, envelope)
+    def __init__(
+        self,
+        store: EventStore,
+        consumer: str,
+        apply: Callable[[Transaction, EventEnvelope], None],
+    ) -> None:
+        self._store = store
+        self._consumer = consumer
+        self._apply = apply
 
-    async def handler(envelope: EventEnvelope) -> None:
-        await asyncio.to_thread(_apply, envelope)
+    async def __call__(self, envelope: EventEnvelope) -> None:
+        await asyncio.to_thread(self._apply_all, [envelope])
 
-    return handler
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None:
+        await asyncio.to_thread(self._apply_all, envelopes)
+
+    def _apply_all(self, envelopes: Sequence[EventEnvelope]) -> None:
+        with self._store.database.transaction() as tx:
+            for envelope in envelopes:
+                if mark_processed(tx, self._consumer, envelope.event_id):
+                    self._apply(tx, envelope)
+
+
+def handled_once(
+    store: EventStore,
+    consumer: str,
+    apply: Callable[[Transaction, EventEnvelope], None],
+) -> HandledOnce:
+    """Wrap a synchronous projection so that each event changes it at most once."""
+    return HandledOnce(store, consumer, apply)

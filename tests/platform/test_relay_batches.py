@@ -1,19 +1,22 @@
-"""The outbox relay's batched publishing."""
+"""The outbox relay's batched publishing and the consumers' batched handling."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiokafka import ConsumerRecord, TopicPartition
 
 from shared.events.base import EventEnvelope, wrap
 from shared.events.missions import MissionCancelled
-from shared.platform.db import SqliteDatabase
+from shared.platform.db import SqliteDatabase, Transaction
 from shared.platform.eventlog import PublishError
 from shared.platform.eventstore import EventStore
-from shared.platform.runtime import OutboxRelay
+from shared.platform.kafkalog import KafkaLog
+from shared.platform.runtime import OutboxRelay, handled_once
 
 
 def _event(aggregate_id: str, version: int) -> EventEnvelope:
@@ -90,3 +93,123 @@ async def test_relay_resends_only_unacknowledged(store: EventStore) -> None:
     await _relay(store, event_log).publish_pending()
 
     assert [e.aggregate_version for e in event_log.published] == [2, 3]
+
+
+async def test_handled_once_batch_applies_each_event_once(store: EventStore) -> None:
+    applied: list[str] = []
+
+    def apply(tx: Transaction, envelope: EventEnvelope) -> None:
+        applied.append(envelope.event_id)
+
+    handler = handled_once(store, "notifications", apply)
+    first, second = _event("m-1", 1), _event("m-1", 2)
+
+    await handler.handle_batch([first, second, first])
+    await handler(second)
+
+    assert applied == [first.event_id, second.event_id]
+
+
+async def test_handled_once_batch_rolls_back_on_failure(store: EventStore) -> None:
+    def apply(tx: Transaction, envelope: EventEnvelope) -> None:
+        if envelope.aggregate_version == 2:
+            raise ValueError("projection failed")
+
+    handler = handled_once(store, "notifications", apply)
+    first, second = _event("m-1", 1), _event("m-1", 2)
+    with pytest.raises(ValueError, match="projection failed"):
+        await handler.handle_batch([first, second])
+    applied: list[str] = []
+
+    def record(tx: Transaction, envelope: EventEnvelope) -> None:
+        applied.append(envelope.event_id)
+
+    await handled_once(store, "notifications", record).handle_batch([first])
+
+    assert applied == [first.event_id]
+
+
+class ConsumerDouble:
+    """Test double of AIOKafkaConsumer that records its offset commits."""
+
+    def __init__(self) -> None:
+        self.commits: list[dict[TopicPartition, int]] = []
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(dict(offsets))
+
+
+def _records(
+    partition: TopicPartition, envelopes: Sequence[EventEnvelope], first: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    return [
+        ConsumerRecord(
+            topic=partition.topic,
+            partition=partition.partition,
+            offset=first + number,
+            timestamp=0,
+            timestamp_type=0,
+            key=envelope.aggregate_id.encode(),
+            value=envelope.model_dump_json().encode(),
+            checksum=None,
+            serialized_key_size=0,
+            serialized_value_size=0,
+            headers=(),
+        )
+        for number, envelope in enumerate(envelopes)
+    ]
+
+
+async def test_consumer_commits_once_per_fetch() -> None:
+    consumer = ConsumerDouble()
+    zero, one = TopicPartition("t", 0), TopicPartition("t", 1)
+    fetched = {
+        zero: _records(zero, [_event("m-1", 1), _event("m-1", 2)], first=10),
+        one: _records(one, [_event("m-2", 1)], first=4),
+    }
+    handled: list[str] = []
+
+    async def handler(envelope: EventEnvelope) -> None:
+        handled.append(envelope.aggregate_id)
+
+    await KafkaLog._handle(consumer, fetched, handler)
+
+    assert handled == ["m-1", "m-1", "m-2"]
+    assert consumer.commits == [{zero: 12, one: 5}]
+
+
+async def test_consumer_commits_records_before_failure() -> None:
+    consumer = ConsumerDouble()
+    zero = TopicPartition("t", 0)
+    fetched = {zero: _records(zero, [_event("m-1", 1), _event("m-1", 2)], first=7)}
+
+    async def handler(envelope: EventEnvelope) -> None:
+        if envelope.aggregate_version == 2:
+            raise ValueError("handler failed")
+
+    with pytest.raises(ValueError, match="handler failed"):
+        await KafkaLog._handle(consumer, fetched, handler)
+
+    assert consumer.commits == [{zero: 8}]
+
+
+async def test_consumer_hands_batch_handler_each_partition() -> None:
+    consumer = ConsumerDouble()
+    zero, one = TopicPartition("t", 0), TopicPartition("t", 1)
+    fetched = {
+        zero: _records(zero, [_event("m-1", 1), _event("m-1", 2)], first=0),
+        one: _records(one, [_event("m-2", 1)], first=0),
+    }
+    batches: list[list[Any]] = []
+
+    class Batches:
+        async def __call__(self, envelope: EventEnvelope) -> None:
+            batches.append([envelope.aggregate_id])
+
+        async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None:
+            batches.append([e.aggregate_id for e in envelopes])
+
+    await KafkaLog._handle(consumer, fetched, Batches())
+
+    assert batches == [["m-1", "m-1"], ["m-2"]]
+    assert consumer.commits == [{zero: 2, one: 1}]
