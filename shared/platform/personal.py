@@ -468,7 +468,8 @@ def unsealing(
 ) -> Callable[[EventEnvelope], Awaitable[None]]:
     """Wrap a consumer's handler so that it receives events with values in clear.
 
-    A batch handler stays one: its batches are unsealed with one key lookup.
+    A batch handler stays a batch handler, which unseals each batch with one
+    key lookup.
     """
     if sealer is None:
         return handler
