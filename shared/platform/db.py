@@ -130,7 +130,7 @@ class PostgresDatabase:
     def dialect(self) -> Literal["sqlite", "postgresql"]:
         return "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_connections: int = 8) -> None:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
@@ -140,7 +140,7 @@ class PostgresDatabase:
         self._pool = ConnectionPool(
             url,
             min_size=1,
-            max_size=8,
+            max_size=max_connections,
             kwargs={"row_factory": dict_row},
             open=True,
             timeout=5,

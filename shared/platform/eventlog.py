@@ -14,7 +14,7 @@ import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import structlog
 
@@ -24,10 +24,38 @@ Handler = Callable[[EventEnvelope], Awaitable[None]]
 log = structlog.get_logger()
 
 
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that also takes several records of one partition at once.
+
+    `handle_batch` either handles every record or raises, so a log commits
+    the batch's offsets only after it returned.
+    """
+
+    async def __call__(self, envelope: EventEnvelope) -> None: ...
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None: ...
+
+
+class PublishError(Exception):
+    """A publish that failed after the log had stored `acknowledged` records.
+
+    Those records are the batch's first ones, so a caller may treat them as
+    published and send the rest again.
+    """
+
+    def __init__(self, acknowledged: int, message: str) -> None:
+        super().__init__(message)
+        self.acknowledged = acknowledged
+
+
 class EventLog(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, topic: str, envelope: EventEnvelope) -> None: ...
+    async def publish_batch(self, records: Sequence[tuple[str, EventEnvelope]]) -> None:
+        """Publish (topic, event) records in order, or raise `PublishError`."""
+        ...
+
     async def read_all(self, topic: str) -> list[EventEnvelope]:
         """Return every record of a topic, in log order per key."""
         ...
@@ -95,6 +123,14 @@ class EmbeddedLog:
         )
         async with self._published:
             self._published.notify_all()
+
+    async def publish_batch(self, records: Sequence[tuple[str, EventEnvelope]]) -> None:
+        for published, (topic, envelope) in enumerate(records):
+            try:
+                await self.publish(topic, envelope)
+            except sqlite3.Error as error:
+                message = f"embedded log write failed: {error}"
+                raise PublishError(published, message) from error
 
     async def read_all(self, topic: str) -> list[EventEnvelope]:
         rows = self._connection.execute(

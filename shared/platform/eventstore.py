@@ -170,15 +170,7 @@ class EventStore:
         Events come as stored, with personal values sealed.
         """
         with self.database.transaction() as tx:
-            rows = tx.fetchall(
-                "SELECT position, envelope FROM events WHERE position > ? "
-                "ORDER BY position LIMIT ?",
-                (position, limit),
-            )
-        return [
-            (int(row["position"]), EventEnvelope.model_validate_json(row["envelope"]))
-            for row in rows
-        ]
+            return read_after(tx, position, limit)
 
     def read_after_unsealed(
         self, position: int, limit: int = 200
@@ -232,18 +224,39 @@ class EventStore:
 
     def cursor(self, name: str) -> int:
         with self.database.transaction() as tx:
-            row = tx.fetchone(
-                "SELECT position FROM outbox_cursor WHERE name = ?", (name,)
-            )
-        return int(row["position"]) if row else 0
+            return read_cursor(tx, name)
 
     def move_cursor(self, name: str, position: int) -> None:
         with self.database.transaction() as tx:
-            tx.execute(
-                "INSERT INTO outbox_cursor (name, position) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (name, position),
-            )
+            move_cursor(tx, name, position)
+
+
+def read_after(
+    tx: Transaction, position: int, limit: int
+) -> list[tuple[int, EventEnvelope]]:
+    """Return up to `limit` stored events after a global position, oldest first."""
+    rows = tx.fetchall(
+        "SELECT position, envelope FROM events WHERE position > ? "
+        "ORDER BY position LIMIT ?",
+        (position, limit),
+    )
+    return [
+        (int(row["position"]), EventEnvelope.model_validate_json(row["envelope"]))
+        for row in rows
+    ]
+
+
+def read_cursor(tx: Transaction, name: str) -> int:
+    row = tx.fetchone("SELECT position FROM outbox_cursor WHERE name = ?", (name,))
+    return int(row["position"]) if row else 0
+
+
+def move_cursor(tx: Transaction, name: str, position: int) -> None:
+    tx.execute(
+        "INSERT INTO outbox_cursor (name, position) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+        (name, position),
+    )
 
 
 def start_aggregate_once(

@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from shared.events.base import EventEnvelope
 from shared.events.personal import Role, personal_fields
 from shared.platform.db import Database, Transaction, schema_transaction
+from shared.platform.eventlog import BatchHandler
 
 log = structlog.get_logger()
 
@@ -465,14 +466,33 @@ def _open(value: Any, keys: dict[str, bytes | None]) -> Any:
 def unsealing(
     sealer: Sealer | None, handler: Callable[[EventEnvelope], Awaitable[None]]
 ) -> Callable[[EventEnvelope], Awaitable[None]]:
-    """Wrap a consumer's handler so that it receives events with values in clear."""
+    """Wrap a consumer's handler so that it receives events with values in clear.
+
+    A batch handler stays a batch handler, which unseals each batch with one
+    key lookup.
+    """
     if sealer is None:
         return handler
+    if isinstance(handler, BatchHandler):
+        return _UnsealingBatches(sealer, handler)
 
     async def handle(envelope: EventEnvelope) -> None:
         await handler(await asyncio.to_thread(sealer.unseal_one, envelope))
 
     return handle
+
+
+class _UnsealingBatches:
+    def __init__(self, sealer: Sealer, handler: BatchHandler) -> None:
+        self._sealer = sealer
+        self._handler = handler
+
+    async def __call__(self, envelope: EventEnvelope) -> None:
+        await self._handler(await asyncio.to_thread(self._sealer.unseal_one, envelope))
+
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None:
+        clear = await asyncio.to_thread(self._sealer.unseal, envelopes)
+        await self._handler.handle_batch(clear)
 
 
 # Opening whole stored envelopes as JSON text. A sealed value is always a

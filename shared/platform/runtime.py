@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +19,15 @@ from fastapi import FastAPI
 
 from shared.events.base import EventEnvelope
 from shared.events.catalogue import topic_for
-from shared.platform.eventlog import EventLog, Handler
-from shared.platform.eventstore import EventStore
+from shared.platform.db import Database, Transaction
+from shared.platform.eventlog import BatchHandler, EventLog, Handler, PublishError
+from shared.platform.eventstore import (
+    EventStore,
+    mark_processed,
+    move_cursor,
+    read_after,
+    read_cursor,
+)
 from shared.platform.observability import ServiceFigures, event_context, watch_service
 from shared.platform.projection import Projection
 
@@ -28,12 +35,27 @@ log = structlog.get_logger()
 
 
 class OutboxRelay:
-    """Publish committed events from the store's outbox to the log, in order."""
+    """Publish committed events from the store's outbox to the log, in order.
+
+    The cursor moves only past events the log acknowledged, so a crash or a
+    failed send publishes the rest again (at least once, never skipped).
+    """
 
     cursor_name = "relay"
+    # Events read per round. They are sent together and share produce requests.
+    batch_size = 200
 
-    def __init__(self, store: EventStore, event_log: EventLog, service: str) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        event_log: EventLog,
+        service: str,
+        database: Database | None = None,
+    ) -> None:
         self._store = store
+        # A connection pool of its own keeps the relay from waiting behind
+        # every request for a connection of the store's pool.
+        self._database = database if database is not None else store.database
         self._log = event_log
         self._service = service
         self._wake = asyncio.Event()
@@ -45,22 +67,42 @@ class OutboxRelay:
             loop.call_soon_threadsafe(self._wake.set)
 
     async def publish_pending(self) -> int:
-        position = await asyncio.to_thread(self._store.cursor, self.cursor_name)
+        """Publish every event after the cursor; return how many were published."""
+        batch = await asyncio.to_thread(self._read_pending)
         published = 0
-        while True:
-            batch = await asyncio.to_thread(self._store.read_after, position)
-            if not batch:
-                return published
-            for _, envelope in batch:
-                await self._log.publish(topic_for(envelope.aggregate_type), envelope)
-            position = batch[-1][0]
-            await asyncio.to_thread(self._store.move_cursor, self.cursor_name, position)
+        while batch:
+            records = [(topic_for(e.aggregate_type), e) for _, e in batch]
+            try:
+                await self._log.publish_batch(records)
+            except PublishError as error:
+                if error.acknowledged:
+                    acknowledged = batch[error.acknowledged - 1][0]
+                    await asyncio.to_thread(self._advance, acknowledged, read=False)
+                raise
             published += len(batch)
+            batch = await asyncio.to_thread(self._advance, batch[-1][0])
+        return published
+
+    def _read_pending(self) -> list[tuple[int, EventEnvelope]]:
+        with self._database.transaction() as tx:
+            position = read_cursor(tx, self.cursor_name)
+            return read_after(tx, position, self.batch_size)
+
+    def _advance(
+        self, position: int, read: bool = True
+    ) -> list[tuple[int, EventEnvelope]]:
+        """Move the cursor to `position` and return the next batch after it."""
+        with self._database.transaction() as tx:
+            move_cursor(tx, self.cursor_name, position)
+            return read_after(tx, position, self.batch_size) if read else []
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         failures = RepeatedFailures(self._service)
         while True:
+            # Cleared before reading, so an append that commits during a
+            # round wakes the next round instead of waiting for the timeout.
+            self._wake.clear()
             try:
                 await self.publish_pending()
             except Exception:
@@ -70,7 +112,6 @@ class OutboxRelay:
                 failures.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 1.0)
-            self._wake.clear()
 
 
 class RepeatedFailures:
@@ -177,21 +218,10 @@ class ServiceRuntime:
 
     def _with_event_context(self, subscription: Subscription) -> Handler:
         """Wrap a handler so that its log lines carry the event's ids."""
-
-        async def handle(envelope: EventEnvelope) -> None:
-            with structlog.contextvars.bound_contextvars(**event_context(envelope)):
-                try:
-                    await subscription.handler(envelope)
-                except Exception:
-                    log.exception(
-                        "event.handling_failed",
-                        service=self.name,
-                        group=subscription.group,
-                        event_type=envelope.event_type,
-                    )
-                    raise
-
-        return handle
+        handler = subscription.handler
+        if isinstance(handler, BatchHandler):
+            return _LoggedBatchHandler(self.name, subscription.group, handler)
+        return _LoggedHandler(self.name, subscription.group, handler)
 
     async def rebuild_projections(self) -> dict[str, int]:
         """Drop every read model and rebuild it; return the events applied per table."""
@@ -225,22 +255,89 @@ class ServiceRuntime:
         log.info("service.stopped", service=self.name)
 
 
-def handled_once(
-    store: EventStore, consumer: str, apply: Callable[..., None]
-) -> Callable[[EventEnvelope], Awaitable[None]]:
-    """Wrap a synchronous projection so that each event changes it at most once.
+class _LoggedHandler:
+    """A subscription's handler whose failures are logged with the event's ids."""
+
+    def __init__(self, service: str, group: str, handler: Handler) -> None:
+        self._service = service
+        self._group = group
+        self._handler = handler
+
+    async def __call__(self, envelope: EventEnvelope) -> None:
+        with structlog.contextvars.bound_contextvars(**event_context(envelope)):
+            try:
+                await self._handler(envelope)
+            except Exception:
+                log.exception(
+                    "event.handling_failed",
+                    service=self._service,
+                    group=self._group,
+                    event_type=envelope.event_type,
+                )
+                raise
+
+
+class _LoggedBatchHandler(_LoggedHandler):
+    def __init__(self, service: str, group: str, handler: BatchHandler) -> None:
+        super().__init__(service, group, handler)
+        self._batch_handler = handler
+
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None:
+        """Handle the events together, or one by one when the batch fails.
+
+        The second pass logs the failing event with its ids, and handles the
+        events before it. Handlers are idempotent, so a batch that had
+        changed something before it failed is safe to handle again.
+        """
+        try:
+            await self._batch_handler.handle_batch(envelopes)
+        except Exception:
+            log.warning(
+                "event.batch_failed",
+                service=self._service,
+                group=self._group,
+                events=len(envelopes),
+                exc_info=True,
+            )
+            for envelope in envelopes:
+                await self(envelope)
+
+
+class HandledOnce:
+    """A synchronous projection that each event changes at most once.
 
     `apply(tx, envelope)` runs in the same transaction that records the event
     as processed, so a replayed event finds its record and changes nothing.
+    A batch of events shares one transaction, so one commit.
     """
-    from shared.platform.eventstore import mark_processed
 
-    def _apply(envelope: EventEnvelope) -> None:
-        with store.database.transaction() as tx:
-            if mark_processed(tx, consumer, envelope.event_id):
-                apply(tx, envelope)
+    def __init__(
+        self,
+        store: EventStore,
+        consumer: str,
+        apply: Callable[[Transaction, EventEnvelope], None],
+    ) -> None:
+        self._store = store
+        self._consumer = consumer
+        self._apply = apply
 
-    async def handler(envelope: EventEnvelope) -> None:
-        await asyncio.to_thread(_apply, envelope)
+    async def __call__(self, envelope: EventEnvelope) -> None:
+        await asyncio.to_thread(self._apply_all, [envelope])
 
-    return handler
+    async def handle_batch(self, envelopes: Sequence[EventEnvelope]) -> None:
+        await asyncio.to_thread(self._apply_all, envelopes)
+
+    def _apply_all(self, envelopes: Sequence[EventEnvelope]) -> None:
+        with self._store.database.transaction() as tx:
+            for envelope in envelopes:
+                if mark_processed(tx, self._consumer, envelope.event_id):
+                    self._apply(tx, envelope)
+
+
+def handled_once(
+    store: EventStore,
+    consumer: str,
+    apply: Callable[[Transaction, EventEnvelope], None],
+) -> HandledOnce:
+    """Wrap a synchronous projection so that each event changes it at most once."""
+    return HandledOnce(store, consumer, apply)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from shared.platform.db import open_database
+from shared.platform.db import PostgresDatabase, open_database
 from shared.platform.errors import install_error_handlers
 from shared.platform.eventlog import EventLog
 from shared.platform.eventstore import EventStore
@@ -71,4 +71,12 @@ def service_app(name: str, settings: Settings) -> FastAPI:
 
 
 def relay_for(name: str, store: EventStore, event_log: EventLog) -> OutboxRelay:
-    return OutboxRelay(store, event_log, name)
+    """Build a service's relay, on a PostgreSQL connection of its own.
+
+    SQLite has one connection per file, which the relay shares.
+    """
+    database = store.database
+    if isinstance(database, PostgresDatabase):
+        # One connection: the relay runs one transaction at a time.
+        database = PostgresDatabase(database.url, max_connections=1)
+    return OutboxRelay(store, event_log, name, database)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -10,6 +11,7 @@ from aiokafka.errors import OutOfOrderSequenceNumber
 
 from shared.events.base import wrap
 from shared.events.documents import AgreementGenerated
+from shared.platform.eventlog import PublishError
 from shared.platform.kafkalog import KafkaLog
 
 
@@ -27,10 +29,14 @@ class ProducerDouble:
     async def stop(self) -> None:
         self.stopped = True
 
-    async def send_and_wait(self, topic: str, key: bytes, value: bytes) -> Any:
+    async def send(self, topic: str, key: bytes, value: bytes) -> Any:
+        acknowledgement = asyncio.get_running_loop().create_future()
         if self.broken:
-            raise OutOfOrderSequenceNumber()
-        self.sent.append(value)
+            acknowledgement.set_exception(OutOfOrderSequenceNumber())
+        else:
+            self.sent.append(value)
+            acknowledgement.set_result(None)
+        return acknowledgement
 
 
 def _envelope() -> Any:
@@ -50,9 +56,10 @@ async def test_broken_producer_replaced(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(event_log, "_new_producer", lambda: next(created))
     await event_log._start_producer()
 
-    with pytest.raises(OutOfOrderSequenceNumber):
+    with pytest.raises(PublishError) as raised:
         await event_log.publish("campus.documents.v1", _envelope())
     await event_log.publish("campus.documents.v1", _envelope())
 
+    assert isinstance(raised.value.__cause__, OutOfOrderSequenceNumber)
     assert producers[0].stopped is True
     assert len(producers[1].sent) == 1
