@@ -25,6 +25,7 @@ RECLAIM_WAIT_SECONDS = 30.0
 
 class Transaction(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
@@ -46,6 +47,9 @@ class _SqliteTransaction:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._connection.execute(sql, tuple(params)).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, [tuple(row) for row in rows])
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row = self._connection.execute(sql, tuple(params)).fetchone()
@@ -115,6 +119,12 @@ class _PostgresTransaction:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cursor = self._connection.execute(self._sql(sql), tuple(params))
         return int(cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg 3 with libpq 14 or later sends the rows in pipeline mode,
+        # so they cost one round trip rather than one each.
+        with self._connection.cursor() as cursor:
+            cursor.executemany(self._sql(sql), [tuple(row) for row in rows])
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row = self._connection.execute(self._sql(sql), tuple(params)).fetchone()
