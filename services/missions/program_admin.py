@@ -75,7 +75,7 @@ class ProgramCommands:
 
     def refresh(self) -> None:
         """Apply the changes recorded since the last look, by any replica."""
-        with self._lock, self.store.database.transaction() as tx:
+        with self._lock, self.store.database.read() as tx:
             rows = tx.fetchall(
                 "SELECT position, aggregate_type, envelope FROM events "
                 "WHERE position > ? ORDER BY position",

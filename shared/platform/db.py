@@ -6,6 +6,7 @@ to `%s`. DDL that differs between the two goes through `Database.ddl`.
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 import time
@@ -21,6 +22,9 @@ log = structlog.get_logger()
 # How long `PostgresDatabase.reclaim` waits for transactions that could still
 # see the rows it removes.
 RECLAIM_WAIT_SECONDS = 30.0
+# Reading connections per SQLite file. Readers beyond this wait for one, as
+# PostgreSQL's pool makes them wait for a connection.
+MAX_SQLITE_READERS = 8
 
 
 class Transaction(Protocol):
@@ -35,6 +39,10 @@ class Database(Protocol):
     def dialect(self) -> Literal["sqlite", "postgresql"]: ...
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def read(self) -> AbstractContextManager[Transaction]:
+        """Open a transaction that only reads, and may run beside a writer."""
+        ...
+
     def close(self) -> None: ...
     def reclaim(self, tables: Sequence[str]) -> None:
         """Leave no copy of deleted or changed rows of `tables` in the files."""
@@ -60,10 +68,12 @@ class _SqliteTransaction:
 
 
 class SqliteDatabase:
-    """One SQLite file, one connection, transactions serialised by a lock.
+    """One SQLite file: one writing connection behind a lock, and readers.
 
-    A small school's traffic fits one writer; WAL mode lets the file be read
-    by the `rebuild` command while the service runs.
+    A small school's traffic fits one writer. WAL mode lets readers work
+    while the writer commits (each sees the last commit made before it
+    began), and lets the `rebuild` command read the file while the service
+    runs.
     """
 
     @property
@@ -83,6 +93,9 @@ class SqliteDatabase:
         # personal data does not linger in free pages.
         self._connection.execute("PRAGMA secure_delete=ON")
         self._lock = threading.RLock()
+        self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._reader_count = 0
+        self._readers_lock = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -95,8 +108,49 @@ class SqliteDatabase:
                 raise
             self._connection.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        connection = self._reader()
+        try:
+            connection.execute("BEGIN")
+            try:
+                yield _SqliteTransaction(connection)
+            finally:
+                connection.execute("ROLLBACK")
+        finally:
+            self._readers.put(connection)
+
+    def _reader(self) -> sqlite3.Connection:
+        """Take an idle reading connection, opening one while under the limit."""
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            pass
+        with self._readers_lock:
+            opening = self._reader_count < MAX_SQLITE_READERS
+            if opening:
+                self._reader_count += 1
+        if not opening:
+            return self._readers.get()
+        try:
+            connection = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA query_only=ON")
+        except BaseException:
+            with self._readers_lock:
+                self._reader_count -= 1
+            raise
+        return connection
+
     def close(self) -> None:
         self._connection.close()
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
 
     def reclaim(self, tables: Sequence[str]) -> None:
         """Move the write-ahead log into the file and empty it.
@@ -160,6 +214,10 @@ class PostgresDatabase:
     def transaction(self) -> Iterator[Transaction]:
         with self._pool.connection() as connection, connection.transaction():
             yield _PostgresTransaction(connection)
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        # The pool already lets readers and writers work side by side.
+        return self.transaction()
 
     def close(self) -> None:
         self._pool.close()

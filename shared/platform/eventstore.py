@@ -240,7 +240,7 @@ class EventStore:
         return {str(row["aggregate_id"]): int(row["version"]) for row in rows}
 
     def load(self, aggregate_id: str) -> list[EventEnvelope]:
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             rows = tx.fetchall(
                 "SELECT envelope FROM events WHERE aggregate_id = ? "
                 "ORDER BY aggregate_version",
@@ -257,7 +257,7 @@ class EventStore:
 
         Events come as stored, with personal values sealed.
         """
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             rows = tx.fetchall(
                 "SELECT position, envelope FROM events WHERE position > ? "
                 "ORDER BY position LIMIT ?",
@@ -295,7 +295,7 @@ class EventStore:
         return rewritten
 
     def cursor(self, name: str) -> int:
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             row = tx.fetchone(
                 "SELECT position FROM outbox_cursor WHERE name = ?", (name,)
             )

@@ -209,7 +209,7 @@ def test_conflicts_within_a_group_commit(database: Database) -> None:
 
 
 class CountingDatabase:
-    """A real database that counts the transactions opened on it."""
+    """A real database that counts the writing transactions opened on it."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -224,6 +224,9 @@ class CountingDatabase:
         self.transactions += 1
         with self._database.transaction() as tx:
             yield tx
+
+    def read(self) -> contextlib.AbstractContextManager[Transaction]:
+        return self._database.read()
 
     def reclaim(self, tables: Sequence[str]) -> None:
         self._database.reclaim(tables)
@@ -257,3 +260,16 @@ def test_appends_queued_meanwhile_share_one_commit(database: Database) -> None:
     assert outcomes == ["ok"] * others
     assert counting.transactions - before == 2
     assert len(store.read_after(0)) == 8
+
+
+def test_reads_see_last_commit_beside_open_write(database: Database) -> None:
+    store = EventStore(database)
+    store.append("m-1", 0, [_event("m-1", 1)])
+
+    with database.transaction() as tx:
+        tx.execute("DELETE FROM events")
+        during = store.load("m-1")
+        tx.execute("SELECT 1")
+
+    assert len(during) == 1
+    assert store.load("m-1") == []
