@@ -115,8 +115,8 @@ class EventStore:
         self.database = database
         self.sealer = sealer
         self._queue: list[_Append] = []
-        self._queue_lock = threading.Lock()
-        self._commit_lock = threading.Lock()
+        self._committing = False
+        self._changed = threading.Condition()
         create_schema(database)
 
     def unseal(self, envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
@@ -149,21 +149,29 @@ class EventStore:
         pending = _Append(
             aggregate_id, expected_version, self._sealed(envelopes), envelopes, inline
         )
-        with self._queue_lock:
+        with self._changed:
             self._queue.append(pending)
-        # The thread that takes the commit lock commits every append queued so
-        # far, its own and those of threads that queued while it waited.
-        while not pending.done:
-            with self._commit_lock:
-                if not pending.done:
-                    self._commit_queued()
+            # One thread at a time commits every append queued so far, its own
+            # and those of threads that queued meanwhile; the others wait to
+            # be told theirs is done, or to commit the next group.
+            while not pending.done:
+                if self._committing:
+                    self._changed.wait()
+                    continue
+                self._committing = True
+                batch = self._queue[:MAX_GROUP_COMMIT]
+                del self._queue[:MAX_GROUP_COMMIT]
+                self._changed.release()
+                try:
+                    self._commit_batch(batch)
+                finally:
+                    self._changed.acquire()
+                    self._committing = False
+                    self._changed.notify_all()
         if pending.error is not None:
             raise pending.error
 
-    def _commit_queued(self) -> None:
-        with self._queue_lock:
-            batch = self._queue[:MAX_GROUP_COMMIT]
-            del self._queue[:MAX_GROUP_COMMIT]
+    def _commit_batch(self, batch: list[_Append]) -> None:
         try:
             self._commit_group(batch)
         finally:
