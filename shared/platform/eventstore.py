@@ -32,8 +32,8 @@ CONFLICT_MESSAGE = (
 )
 INSERT_EVENT = """INSERT INTO events (event_id, aggregate_type, aggregate_id,
     aggregate_version, event_type, envelope) VALUES (?, ?, ?, ?, ?, ?)"""
-# The most appends one transaction commits together; the rest wait for the
-# next commit.
+# The maximum number of appends that one transaction commits together; the
+# others wait for the next commit.
 MAX_GROUP_COMMIT = 64
 
 
@@ -152,8 +152,9 @@ class EventStore:
         with self._changed:
             self._queue.append(pending)
             # One thread at a time commits every append queued so far, its own
-            # and those of threads that queued meanwhile; the others wait to
-            # be told theirs is done, or to commit the next group.
+            # and those of threads that queued meanwhile. The others wait until
+            # theirs is done, or until that commit ends and one of them can
+            # commit the next group.
             while not pending.done:
                 if self._committing:
                     self._changed.wait()
