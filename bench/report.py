@@ -65,13 +65,14 @@ same client code at the same concurrency. The clients are httpx in one
 asyncio process on the same 2 cores, so both servers share the machine with
 their load generator.""",
     "store": """\
-Appends go through `EventStore.append`, as commands do: one transaction per
-command, which takes the append lock (PostgreSQL), reads the aggregate's
-version, inserts the event and commits. One writer appends to one mission
-after another; many writers are 8 threads on distinct missions, sharing one
-store (one SQLite connection behind a lock, or a pool of 8 PostgreSQL
-connections). The ceiling inserts the same rows into the same table of the
-same database with one `executemany` in one transaction.""",
+Appends go through `EventStore.append`, as commands do: one call per
+command, whose transaction takes the append lock (PostgreSQL), reads the
+aggregate's version, inserts the event and commits. One writer appends to one
+mission after another; many writers are 8 threads on distinct missions,
+sharing one store (one writing SQLite connection, or a pool of 8 PostgreSQL
+connections), whose appends queued during a commit share the next one. The
+ceiling inserts the same rows into the same table of the same database with
+one `executemany` in one transaction.""",
     "rebuild": """\
 The log is the missions service's `events` table on SQLite, filled with
 copies of one real journey's missions events, written straight into the table
@@ -129,29 +130,31 @@ ANALYSES: dict[str, str] = {
     "gateway": """\
 Where the time goes: each command passes the gateway's middleware (the
 session read from SQLite, metrics, request ids), an in-process HTTP call to
-the service, the mission loaded from its events and replayed, the append with
-its inline projection and one SQLite commit, the mission replayed again and
-presented with its figures (presence hours, public holidays, the student's
-other missions). The notifications consumer, the outbox relay and the email
-sender run in the same process, under the same GIL, on the same 2 cores as
-the clients. The constant route does none of this, so the ratio is what
-Campus costs per command. The embedded log used to write a consumer's
+the service through a second FastAPI stack, the mission loaded from its
+events, unsealed and replayed, the append with its inline projection and one
+SQLite commit, then the mission presented with its figures (presence hours,
+public holidays, the student's other missions). The notifications consumer,
+the outbox relay and the email sender run in the same process, under the same
+GIL, on the same 2 cores as the clients. Agreements are rendered in a worker
+process of their own. The constant route does none of this, so the ratio is
+what Campus costs per command. The embedded log used to write a consumer's
 offset in a commit of its own for every record, about a tenth of the
-process's samples; it now writes it once per batch. What would change it
-further: keeping the last state of each mission in memory (or reading it
-from `mission_view`) instead of
-replaying every event twice per command, computing the figures once per
-mission version, and, in the embedded mode, fewer commits per command.""",
+process's samples; it now writes it once per batch. Reads of SQLite use
+reading connections that do not wait for the writer's commit. What would
+change it further: keeping the last state of each mission in memory (or
+reading it from `mission_view`) instead of replaying its events for every
+command, computing the figures once per mission version, and fewer commits
+per command in the embedded mode.""",
     "store": """\
-Where the time goes: an append is a transaction and a commit of its own
-(an fsync on PostgreSQL, and a WAL write on SQLite), plus the version read
-and, on PostgreSQL, the advisory lock, while the plain insert commits all its
-rows once. On PostgreSQL the append lock serialises writers, so 8 writers
-gain only from overlapping their round trips. The ceiling is the cost of the
-rows themselves. Most of the gap is per-commit cost, which a command pays so
-that its events are durable before it responds. What would change it: group
-commit, that is appending the events of concurrent commands in one
-transaction, which the store's single lock allows.""",
+Where the time goes: an append is a transaction and a commit (an fsync on
+PostgreSQL, and a WAL write and fsync on SQLite), plus the version read and,
+on PostgreSQL, the advisory lock, while the plain insert commits all its rows
+once. One writer pays a commit per append, so that its events are durable
+before the command responds; only relaxing that (SQLite's
+`synchronous=NORMAL`, PostgreSQL's `synchronous_commit=off`) would close
+that gap, at the cost of losing the last commits on a power failure. Many
+writers share commits: appends queued while one commits go into the next
+transaction together, so their rate grows with the number of writers.""",
     "rebuild": """\
 Where the time goes: each event is parsed by pydantic from its JSON
 (`read_after`), decoded into its event class, applied to the mission

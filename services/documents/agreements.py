@@ -8,6 +8,7 @@ from pathlib import Path
 
 import structlog
 
+from services.documents import workers
 from services.documents.rendering import render_agreement
 from services.documents.storage import Storage
 from shared.events.base import EventEnvelope
@@ -76,7 +77,7 @@ class AgreementGenerator:
         mission_id = envelope.aggregate_id
         if await asyncio.to_thread(exists, self._store.database, mission_id):
             return
-        pdf = await asyncio.to_thread(
+        pdf = await workers.render(
             render_agreement, envelope.data["mission"], self._logo
         )
         sha256 = await asyncio.to_thread(self._storage.write, KIND, mission_id, pdf)

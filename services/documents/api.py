@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Request, Response, UploadFile
 
-from services.documents import agreements
+from services.documents import agreements, workers
 from services.documents.rendering import render_mission_sheet
 from services.documents.uploads import StoredFile, Uploads
 from shared.platform.actors import CurrentActor
@@ -31,7 +31,7 @@ async def mission_sheet(
     request: Request, actor: CurrentActor, mission: Annotated[dict[str, Any], Body()]
 ) -> Response:
     logo = request.app.state.settings.school_logo
-    pdf = await asyncio.to_thread(render_mission_sheet, mission, logo)
+    pdf = await workers.render(render_mission_sheet, mission, logo)
     return Response(pdf, media_type=PDF)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.documents import agreements, people, uploads
+from services.documents import agreements, people, uploads, workers
 from services.documents.agreements import AgreementGenerator
 from services.documents.api import router
 from services.documents.storage import open_storage
@@ -61,7 +61,7 @@ def build(settings: Settings, event_log: EventLog) -> ServiceRuntime:
         event_log=event_log,
         projections=[agreements.PROJECTION, uploads.PROJECTION],
         subscriptions=[subscription, erasures.subscription()],
-        extra_tasks=[retention.run],
+        extra_tasks=[retention.run, workers.stop_on_cancel],
     )
     erasures.runtime = runtime
     return runtime

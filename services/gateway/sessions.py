@@ -38,7 +38,7 @@ class SessionStore:
 
     def actor(self, session_id: str) -> Actor | None:
         """Return the session's user, or None once it is revoked or expired."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             row = tx.fetchone(
                 "SELECT actor, expires_at FROM sessions WHERE id = ? AND revoked = 0",
                 (session_id,),

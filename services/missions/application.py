@@ -15,7 +15,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from services.missions import projections
-from services.missions.domain import Mission, Status, replay
+from services.missions.domain import Mission, Status, evolve, replay
 from services.missions.figures import FigureCalculator
 from services.missions.programs import Program, RuleBreak
 from shared.events import missions as ev
@@ -126,7 +126,11 @@ class MissionCommands:
             mission.id, mission.version, envelopes, inline=projections.apply
         )
         self._on_append()
-        return replay(mission.id, self.store.load(mission.id))
+        # The append succeeded at `mission.version`, so these events follow
+        # the ones already applied: no need to read the mission back.
+        for envelope in envelopes:
+            mission = evolve(mission, envelope)
+        return mission
 
     @staticmethod
     def _expect_status(mission: Mission, *statuses: Status) -> None:

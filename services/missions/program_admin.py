@@ -75,7 +75,7 @@ class ProgramCommands:
 
     def refresh(self) -> None:
         """Apply the changes recorded since the last look, by any replica."""
-        with self._lock, self.store.database.transaction() as tx:
+        with self._lock, self.store.database.read() as tx:
             # Only the programs' events are read, and only those after the
             # last look: the missions' events, by far the most, stay in the
             # database.

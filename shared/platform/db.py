@@ -6,6 +6,7 @@ to `%s`. DDL that differs between the two goes through `Database.ddl`.
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 import time
@@ -21,10 +22,14 @@ log = structlog.get_logger()
 # How long `PostgresDatabase.reclaim` waits for transactions that could still
 # see the rows it removes.
 RECLAIM_WAIT_SECONDS = 30.0
+# Reading connections per SQLite file. Readers beyond this wait for one, as
+# PostgreSQL's pool makes them wait for a connection.
+MAX_SQLITE_READERS = 8
 
 
 class Transaction(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
@@ -34,6 +39,10 @@ class Database(Protocol):
     def dialect(self) -> Literal["sqlite", "postgresql"]: ...
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def read(self) -> AbstractContextManager[Transaction]:
+        """Open a transaction that only reads, and may run beside a writer."""
+        ...
+
     def close(self) -> None: ...
     def reclaim(self, tables: Sequence[str]) -> None:
         """Leave no copy of deleted or changed rows of `tables` in the files."""
@@ -47,6 +56,9 @@ class _SqliteTransaction:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._connection.execute(sql, tuple(params)).rowcount
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, [tuple(row) for row in rows])
+
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row = self._connection.execute(sql, tuple(params)).fetchone()
         return dict(row) if row is not None else None
@@ -56,10 +68,12 @@ class _SqliteTransaction:
 
 
 class SqliteDatabase:
-    """One SQLite file, one connection, transactions serialised by a lock.
+    """One SQLite file: one writing connection behind a lock, and readers.
 
-    A small school's traffic fits one writer; WAL mode lets the file be read
-    by the `rebuild` command while the service runs.
+    A small school's traffic fits one writer. WAL mode lets readers work
+    while the writer commits (each sees the last commit made before it
+    began), and lets the `rebuild` command read the file while the service
+    runs.
     """
 
     @property
@@ -79,6 +93,9 @@ class SqliteDatabase:
         # personal data does not linger in free pages.
         self._connection.execute("PRAGMA secure_delete=ON")
         self._lock = threading.RLock()
+        self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._reader_count = 0
+        self._readers_lock = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -91,8 +108,49 @@ class SqliteDatabase:
                 raise
             self._connection.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        connection = self._reader()
+        try:
+            connection.execute("BEGIN")
+            try:
+                yield _SqliteTransaction(connection)
+            finally:
+                connection.execute("ROLLBACK")
+        finally:
+            self._readers.put(connection)
+
+    def _reader(self) -> sqlite3.Connection:
+        """Take an idle reading connection, opening one while under the limit."""
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            pass
+        with self._readers_lock:
+            opening = self._reader_count < MAX_SQLITE_READERS
+            if opening:
+                self._reader_count += 1
+        if not opening:
+            return self._readers.get()
+        try:
+            connection = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA query_only=ON")
+        except BaseException:
+            with self._readers_lock:
+                self._reader_count -= 1
+            raise
+        return connection
+
     def close(self) -> None:
         self._connection.close()
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
 
     def reclaim(self, tables: Sequence[str]) -> None:
         """Move the write-ahead log into the file and empty it.
@@ -115,6 +173,12 @@ class _PostgresTransaction:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cursor = self._connection.execute(self._sql(sql), tuple(params))
         return int(cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg 3 with libpq 14 or later sends the rows in pipeline mode,
+        # so they cost one round trip rather than one each.
+        with self._connection.cursor() as cursor:
+            cursor.executemany(self._sql(sql), [tuple(row) for row in rows])
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row = self._connection.execute(self._sql(sql), tuple(params)).fetchone()
@@ -150,6 +214,10 @@ class PostgresDatabase:
     def transaction(self) -> Iterator[Transaction]:
         with self._pool.connection() as connection, connection.transaction():
             yield _PostgresTransaction(connection)
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        # The pool already lets readers and writers work side by side.
+        return self.transaction()
 
     def close(self) -> None:
         self._pool.close()

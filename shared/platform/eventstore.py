@@ -4,14 +4,18 @@ Events are appended per aggregate with the version the command expects the
 aggregate to be at. The unique key (aggregate_id, aggregate_version) turns a
 concurrent append into `ConcurrencyError`. The `events` table is also the
 transactional outbox: an event is committed with the state change it records,
-and the relay publishes it from its global `position` afterwards.
+and the relay publishes it from its global `position` afterwards. Appends made
+by several threads at once share one commit (group commit), since on both
+databases most of an append's time is its commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.events.base import DomainEvent, EventEnvelope, wrap
@@ -22,6 +26,15 @@ if TYPE_CHECKING:
     from shared.platform.personal import Sealer
 
 InlineProjection = Callable[[Transaction, Sequence[EventEnvelope]], None]
+
+CONFLICT_MESSAGE = (
+    "this mission was changed by someone else meanwhile: reload it and try again"
+)
+INSERT_EVENT = """INSERT INTO events (event_id, aggregate_type, aggregate_id,
+    aggregate_version, event_type, envelope) VALUES (?, ?, ?, ?, ?, ?)"""
+# The maximum number of appends that one transaction commits together; the
+# others wait for the next commit.
+MAX_GROUP_COMMIT = 64
 
 
 def create_schema(database: Database) -> None:
@@ -58,6 +71,39 @@ def _is_unique_violation(error: Exception) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
+def _as_conflict(error: Exception) -> Exception:
+    """Turn a unique violation on the events table into `ConcurrencyError`."""
+    if isinstance(error, ConcurrencyError) or not _is_unique_violation(error):
+        return error
+    conflict = ConcurrencyError(CONFLICT_MESSAGE)
+    conflict.__cause__ = error
+    return conflict
+
+
+def _row(envelope: EventEnvelope) -> tuple[Any, ...]:
+    return (
+        envelope.event_id,
+        envelope.aggregate_type,
+        envelope.aggregate_id,
+        envelope.aggregate_version,
+        envelope.event_type,
+        envelope.model_dump_json(),
+    )
+
+
+@dataclass
+class _Append:
+    """One call of `EventStore.append`, waiting in the group-commit queue."""
+
+    aggregate_id: str
+    expected_version: int
+    stored: list[EventEnvelope]
+    envelopes: Sequence[EventEnvelope]
+    inline: InlineProjection | None
+    done: bool = False
+    error: Exception | None = None
+
+
 class EventStore:
     """Events of one service; with a `sealer`, personal values are stored sealed.
 
@@ -68,6 +114,9 @@ class EventStore:
     def __init__(self, database: Database, sealer: Sealer | None = None) -> None:
         self.database = database
         self.sealer = sealer
+        self._queue: list[_Append] = []
+        self._committing = False
+        self._changed = threading.Condition()
         create_schema(database)
 
     def unseal(self, envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
@@ -91,33 +140,93 @@ class EventStore:
         """Append events after `expected_version`, or raise `ConcurrencyError`.
 
         `inline` runs in the same transaction, for projections that must be
-        read back by the very next request.
+        read back by the very next request. Appends that threads of this
+        process make at the same moment share one transaction and one commit
+        (group commit); each returns only once its events are committed.
         """
         # Sealing reads and writes the key store, a database of its own, so it
         # happens before the transaction; inline projections see clear values.
-        stored = self._sealed(envelopes)
+        pending = _Append(
+            aggregate_id, expected_version, self._sealed(envelopes), envelopes, inline
+        )
+        with self._changed:
+            self._queue.append(pending)
+            # One thread at a time commits every append queued so far, its own
+            # and those of threads that queued meanwhile. The others wait until
+            # theirs is done, or until that commit ends and one of them can
+            # commit the next group.
+            while not pending.done:
+                if self._committing:
+                    self._changed.wait()
+                    continue
+                self._committing = True
+                batch = self._queue[:MAX_GROUP_COMMIT]
+                del self._queue[:MAX_GROUP_COMMIT]
+                self._changed.release()
+                try:
+                    self._commit_batch(batch)
+                finally:
+                    self._changed.acquire()
+                    self._committing = False
+                    self._changed.notify_all()
+        if pending.error is not None:
+            raise pending.error
+
+    def _commit_batch(self, batch: list[_Append]) -> None:
         try:
-            with self.database.transaction() as tx:
-                self._lock_appends(tx)
-                current = self._version(tx, aggregate_id)
-                if current != expected_version:
-                    raise ConcurrencyError(
-                        "this mission was changed by someone else meanwhile: "
-                        "reload it and try again"
-                    )
-                for envelope in stored:
-                    self._insert(tx, envelope)
-                if inline is not None:
-                    inline(tx, envelopes)
-        except ConcurrencyError:
-            raise
-        except Exception as error:
-            if _is_unique_violation(error):
-                raise ConcurrencyError(
-                    "this mission was changed by someone else meanwhile: "
-                    "reload it and try again"
-                ) from error
-            raise
+            self._commit_group(batch)
+        finally:
+            for pending in batch:
+                if not pending.done:
+                    # Interrupted before its outcome was known: its caller
+                    # must not take it for committed.
+                    pending.error = RuntimeError("the append was interrupted")
+                    pending.done = True
+
+    def _commit_group(self, batch: list[_Append]) -> None:
+        if len(batch) > 1:
+            try:
+                self._write(batch)
+            except Exception:
+                # Something other than a version conflict (a projection error,
+                # an event id seen twice) rolled the whole group back: each
+                # append is retried alone, so that only the failing one fails.
+                for pending in batch:
+                    pending.error = None
+            else:
+                for pending in batch:
+                    pending.done = True
+                return
+        for pending in batch:
+            try:
+                self._write([pending])
+            except Exception as error:
+                pending.error = _as_conflict(error)
+            pending.done = True
+
+    def _write(self, batch: Sequence[_Append]) -> None:
+        """Write a group of appends in one transaction, or none of them.
+
+        An append whose expected version is stale gets its `ConcurrencyError`
+        and is left out; it fails for good only if the transaction commits.
+        """
+        with self.database.transaction() as tx:
+            self._lock_appends(tx)
+            versions = self._versions(tx, {p.aggregate_id for p in batch})
+            accepted = []
+            for pending in batch:
+                current = versions.get(pending.aggregate_id, 0)
+                if current != pending.expected_version:
+                    pending.error = ConcurrencyError(CONFLICT_MESSAGE)
+                    continue
+                versions[pending.aggregate_id] = current + len(pending.stored)
+                accepted.append(pending)
+            rows = [_row(envelope) for p in accepted for envelope in p.stored]
+            if rows:
+                tx.executemany(INSERT_EVENT, rows)
+            for pending in accepted:
+                if pending.inline is not None:
+                    pending.inline(tx, pending.envelopes)
 
     def _lock_appends(self, tx: Transaction) -> None:
         # PostgreSQL hands out BIGSERIAL positions before commit, so two
@@ -128,31 +237,19 @@ class EventStore:
             tx.execute("SELECT pg_advisory_xact_lock(7262001)")
 
     @staticmethod
-    def _version(tx: Transaction, aggregate_id: str) -> int:
-        row = tx.fetchone(
-            "SELECT MAX(aggregate_version) AS version FROM events "
-            "WHERE aggregate_id = ?",
-            (aggregate_id,),
+    def _versions(tx: Transaction, aggregate_ids: set[str]) -> dict[str, int]:
+        """Return the current version of each aggregate that has events."""
+        ids = sorted(aggregate_ids)
+        marks = ", ".join("?" * len(ids))
+        rows = tx.fetchall(
+            "SELECT aggregate_id, MAX(aggregate_version) AS version FROM events "
+            f"WHERE aggregate_id IN ({marks}) GROUP BY aggregate_id",
+            ids,
         )
-        return int(row["version"]) if row and row["version"] is not None else 0
-
-    @staticmethod
-    def _insert(tx: Transaction, envelope: EventEnvelope) -> None:
-        tx.execute(
-            """INSERT INTO events (event_id, aggregate_type, aggregate_id,
-                aggregate_version, event_type, envelope) VALUES (?, ?, ?, ?, ?, ?)""",
-            (
-                envelope.event_id,
-                envelope.aggregate_type,
-                envelope.aggregate_id,
-                envelope.aggregate_version,
-                envelope.event_type,
-                envelope.model_dump_json(),
-            ),
-        )
+        return {str(row["aggregate_id"]): int(row["version"]) for row in rows}
 
     def load(self, aggregate_id: str) -> list[EventEnvelope]:
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             rows = tx.fetchall(
                 "SELECT envelope FROM events WHERE aggregate_id = ? "
                 "ORDER BY aggregate_version",
@@ -169,7 +266,7 @@ class EventStore:
 
         Events come as stored, with personal values sealed.
         """
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             return read_after(tx, position, limit)
 
     def read_after_unsealed(
@@ -180,7 +277,7 @@ class EventStore:
         The same events as `read_after` then `unseal`, opened in their JSON
         text before it is parsed, which is how a rebuild reads the log.
         """
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             rows = tx.fetchall(
                 "SELECT position, envelope FROM events WHERE position > ? "
                 "ORDER BY position LIMIT ?",
@@ -223,7 +320,7 @@ class EventStore:
         return rewritten
 
     def cursor(self, name: str) -> int:
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             return read_cursor(tx, name)
 
     def move_cursor(self, name: str, position: int) -> None:

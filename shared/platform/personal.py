@@ -220,7 +220,7 @@ class KeyStore:
         wanted = sorted(set(person_ids))
         if not wanted:
             return {}
-        with self.database.transaction() as tx:
+        with self.database.read() as tx:
             rows = tx.fetchall(
                 "SELECT person_id, key_material FROM person_keys WHERE person_id IN "
                 f"({_placeholders(len(wanted))})",

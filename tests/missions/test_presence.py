@@ -656,7 +656,9 @@ def test_regular_schedule_counted_as_day_by_day(
         {dt.date(2024, 1, 1): Decimal("4.35")}
         | {day: Decimal(cents) / 100 for day, cents in rates}
     )
-    calendar = holidays.country_holidays(country, years=range(start.year, end.year + 1))
+    calendar = frozenset(
+        holidays.country_holidays(country, years=range(start.year, end.year + 1))
+    )
     assert schedule.weekly_hours is not None
 
     by_day = _sum_by_day(start, end, schedule, calendar, table)

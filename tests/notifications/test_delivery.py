@@ -209,6 +209,13 @@ class DatabaseOutage:
         with self._database.transaction() as tx:
             yield tx
 
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Transaction]:
+        if self.down:
+            raise sqlite3.OperationalError("unable to open database file")
+        with self._database.read() as tx:
+            yield tx
+
     def reclaim(self, tables: Sequence[str]) -> None:
         self._database.reclaim(tables)
 
