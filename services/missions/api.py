@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -18,8 +19,9 @@ from services.missions.queries import MAX_PAGE
 from shared.events.fields import CountryCode, IsoDate
 from shared.events.fields import Message as MessageText
 from shared.events.sections import SECTION_MODELS
-from shared.platform.actors import CurrentActor, require_role
+from shared.platform.actors import Actor, CurrentActor, require_role
 from shared.platform.csvexport import to_csv
+from shared.platform.errors import InvalidFieldError
 from shared.platform.links import read_link, used_link_error
 
 router = APIRouter(prefix="/api/v1")
@@ -179,22 +181,50 @@ def create_mission(
 STREAM_CHUNK = 200
 
 
-def _stream_list(request: Request, ids: Sequence[str]) -> Iterator[str]:
-    """Write a JSON array of missions, a chunk at a time.
+@dataclass(frozen=True)
+class _Listing:
+    """The missions of a whole list, chosen before its first byte is sent."""
 
-    The list's ids are read once, before the first byte, so a mission that
-    changes meanwhile is neither left out nor sent twice. Each mission is
-    sent as it was when its chunk was read, and memory stays that of a chunk.
+    actor: Actor
+    status: str | None
+    program_id: str | None
+    ids: list[str]
+
+
+def _listing(
+    request: Request, actor: Actor, status: str | None, program_id: str | None
+) -> _Listing:
+    ids = request.app.state.queries.visible_ids(actor, status, program_id)
+    return _Listing(actor, status, program_id, ids)
+
+
+def _presented_chunks(
+    request: Request, listing: _Listing
+) -> Iterator[list[MissionJSON]]:
+    """Present a listing's missions a chunk at a time, as they are when read.
+
+    A mission that no longer matches when its chunk is read (given to another
+    tutor, a new status, removed) is left out. None is sent twice.
     """
+    queries = request.app.state.queries
+    for start in range(0, len(listing.ids), STREAM_CHUNK):
+        missions = queries.missions_by_ids(
+            listing.ids[start : start + STREAM_CHUNK],
+            listing.actor,
+            listing.status,
+            listing.program_id,
+        )
+        yield _present_all(request, missions)
+
+
+def _stream_list(request: Request, listing: _Listing) -> Iterator[str]:
+    """Write a JSON array of missions, a chunk at a time."""
     yield "["
     separator = ""
-    for start in range(0, len(ids), STREAM_CHUNK):
-        missions = request.app.state.queries.missions_by_ids(
-            ids[start : start + STREAM_CHUNK]
-        )
+    for presented in _presented_chunks(request, listing):
         items = [
-            json.dumps(presented, ensure_ascii=False, separators=(",", ":"))
-            for presented in _present_all(request, missions)
+            json.dumps(mission, ensure_ascii=False, separators=(",", ":"))
+            for mission in presented
         ]
         if items:
             # One write per chunk: each one crosses from the worker thread.
@@ -230,13 +260,21 @@ def list_missions(
     """List the missions the caller may see, last changed first.
 
     With `limit`, a page; the `Link` header's `rel="next"` address gives the
-    next page, and is absent on the last one. Without it, every mission,
-    streamed a chunk at a time.
+    next page, and is absent on the last one. A mission that changes while a
+    client walks the pages moves to the front of the list, before the
+    cursor, so the walk does not return it. Without `limit`, every mission
+    comes, streamed a chunk at a time, from ids chosen before the first byte.
     """
-    if limit is None and cursor is None:
-        ids = request.app.state.queries.visible_ids(actor, status, program_id)
+    if limit is None and cursor is not None:
+        raise InvalidFieldError(
+            "cursor needs a limit: follow the previous page's Link header, "
+            "which keeps the limit",
+            field="cursor",
+        )
+    if limit is None:
+        listing = _listing(request, actor, status, program_id)
         return StreamingResponse(
-            _stream_list(request, ids), media_type="application/json"
+            _stream_list(request, listing), media_type="application/json"
         )
     page = request.app.state.queries.visible_missions(
         actor, status, program_id, limit, cursor
@@ -307,22 +345,19 @@ def export_missions(
 ) -> Response:
     """Export the filtered missions as CSV, one row each, for the career service."""
     require_role(actor, "career_service", "admin")
-    ids = request.app.state.queries.visible_ids(actor, status, program_id)
+    listing = _listing(request, actor, status, program_id)
     return StreamingResponse(
-        _stream_csv(request, ids),
+        _stream_csv(request, listing),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="missions.csv"'},
     )
 
 
-def _stream_csv(request: Request, ids: Sequence[str]) -> Iterator[str]:
+def _stream_csv(request: Request, listing: _Listing) -> Iterator[str]:
     """Write the export a chunk of missions at a time, header first."""
     yield to_csv(EXPORT_COLUMNS, [])
-    for start in range(0, len(ids), STREAM_CHUNK):
-        missions = request.app.state.queries.missions_by_ids(
-            ids[start : start + STREAM_CHUNK]
-        )
-        rows = [_export_row(mission) for mission in _present_all(request, missions)]
+    for presented in _presented_chunks(request, listing):
+        rows = [_export_row(mission) for mission in presented]
         yield to_csv(EXPORT_COLUMNS, rows, header=False)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,13 +37,27 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         )
     except (binascii.Error, UnicodeError, ValueError):
         changed_at, mission_id = "", ""
-    if not mission_id:
+    if not _MISSION_ID.fullmatch(mission_id) or not _is_time(changed_at):
         raise InvalidFieldError(
             "cursor was not given by Campus: use the link of the previous "
             "page's Link header, or leave cursor out for the first page",
             field="cursor",
         )
     return changed_at, mission_id
+
+
+_MISSION_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
+
+
+def _is_time(text: str) -> bool:
+    """Tell whether `text` is a change time as `changed_at` stores it, or empty."""
+    if not text:
+        return True
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return text.isprintable()
 
 
 class MissionQueries:
@@ -94,7 +110,7 @@ class MissionQueries:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit + 1)
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.fetchall(sql, params)
         next_cursor = None
         if limit is not None and len(rows) > limit:
@@ -110,7 +126,7 @@ class MissionQueries:
         """List the ids of the missions the actor may see, last changed first."""
         clauses, params = self._filters(actor, status, program_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.fetchall(
                 f"SELECT id FROM mission_view {where} "
                 "ORDER BY changed_at DESC, id DESC",
@@ -118,15 +134,28 @@ class MissionQueries:
             )
         return [str(row["id"]) for row in rows]
 
-    def missions_by_ids(self, ids: Sequence[str]) -> list[Mission]:
-        """Read these missions in the order of `ids`, leaving out any gone since."""
+    def missions_by_ids(
+        self,
+        ids: Sequence[str],
+        actor: Actor,
+        status: str | None,
+        program_id: str | None,
+    ) -> list[Mission]:
+        """Read these missions in the order of `ids`, if they still match.
+
+        The actor's visibility and the filters apply again, so a mission
+        that was given to another tutor, or changed status, since `ids` was
+        read is left out, as is one removed since.
+        """
         if not ids:
             return []
-        with self._database.transaction() as tx:
+        clauses, params = self._filters(actor, status, program_id)
+        clauses.append(f"id IN ({', '.join('?' for _ in ids)})")
+        params += ids
+        with self._database.read() as tx:
             rows = tx.fetchall(
-                "SELECT document FROM mission_view WHERE id IN "
-                f"({', '.join('?' for _ in ids)})",
-                tuple(ids),
+                f"SELECT document FROM mission_view WHERE {' AND '.join(clauses)}",
+                params,
             )
         found = {
             mission.id: mission
@@ -140,7 +169,7 @@ class MissionQueries:
         """Count the missions the actor may see, by status."""
         clauses, params = self._filters(actor, None, program_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.fetchall(
                 f"SELECT status, COUNT(*) AS n FROM mission_view {where} "
                 "GROUP BY status ORDER BY status",

@@ -70,6 +70,7 @@ def test_bad_page_parameters_named(campus: RunningCampus) -> None:
         ("limit=501", "limit"),
         ("limit=ten", "limit"),
         ("limit=2&cursor=forged", "cursor"),
+        ("cursor=OTk5OXx6", "cursor"),
     ):
         response = career.get(f"/missions?{query}")
         assert response.status_code == 422, (query, response.text)
@@ -100,3 +101,15 @@ def test_whole_list_streams_what_the_pages_hold(campus: RunningCampus) -> None:
     lines = export.text.splitlines()
     assert lines[0].startswith("reference,id,status")
     assert [line.split(",")[1] for line in lines[1:]] == paged
+
+
+def test_career_page_with_stale_cursor_restarts(campus: RunningCampus) -> None:
+    career = User(campus, CAREER_SERVICE)
+    response = career.http.get(
+        "/career?status=draft&cursor=!!!&lang=fr", follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/career?status=draft"
+    page = career.http.get(response.headers["location"])
+    assert page.status_code == 200
+    assert "voici la liste depuis sa première page" in page.text

@@ -71,7 +71,16 @@ def test_pages_follow_last_change_then_id(database: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    "cursor", ["not base64 at all!", encode_cursor("2026-09-01", ""), "", "e30="]
+    "cursor",
+    [
+        "not base64 at all!",
+        encode_cursor("2026-09-01", ""),
+        "",
+        "e30=",
+        encode_cursor("\x00", "\x00"),
+        encode_cursor("yesterday", "00000000-0000-4000-8000-000000000001"),
+        encode_cursor("2026-09-01T08:00:00+00:00", "x'; DROP TABLE mission_view"),
+    ],
 )
 def test_forged_cursor_named(database: Database, cursor: str) -> None:
     projections.create_schema(database)
@@ -125,6 +134,30 @@ def test_whole_list_read_by_ids_in_their_order(database: Database) -> None:
     ids = queries.visible_ids(CAREER, None, None)
     assert [mission_id[-1] for mission_id in ids] == ["2", "3", "1"]
     gone = "00000000-0000-4000-8000-000000000099"
-    read = queries.missions_by_ids([ids[2], gone, ids[0]])
+    read = queries.missions_by_ids([ids[2], gone, ids[0]], CAREER, None, None)
     assert [mission.id for mission in read] == [ids[2], ids[0]]
-    assert queries.missions_by_ids([]) == []
+    assert queries.missions_by_ids([], CAREER, None, None) == []
+
+
+def test_whole_list_leaves_out_what_no_longer_matches(database: Database) -> None:
+    """A mission given to another tutor, or in another status, since the ids."""
+    projections.create_schema(database)
+    tutor = Actor(email="helene.cote@ecole-campus.fr", name="Hélène", role="tutor")
+    taken, kept = _mission(1, 5), _mission(2, 6)
+    for mission in (taken, kept):
+        mission.tutor_email = tutor.email
+    _save(database, taken, kept)
+    queries = MissionQueries(database)
+    ids = queries.visible_ids(tutor, "draft", None)
+    assert len(ids) == 2
+
+    taken.tutor_email = "marc.leroy@ecole-campus.fr"
+    kept.status = "cancelled"
+    _save(database, taken, kept)
+
+    assert queries.missions_by_ids(ids, tutor, "draft", None) == []
+    assert [m.id for m in queries.missions_by_ids(ids, tutor, None, None)] == [kept.id]
+    assert [m.id for m in queries.missions_by_ids(ids, CAREER, None, None)] == [
+        kept.id,
+        taken.id,
+    ]

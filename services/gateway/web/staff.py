@@ -210,6 +210,18 @@ async def career_home(request: Request) -> Response:
     if cursor:
         params["cursor"] = cursor
     listing = await api(request, "GET", "/missions", params=params)
+    if listing.status_code == 422 and cursor:
+        # A page link from an older list, or an edited address.
+        flash(
+            request,
+            "error",
+            translate(
+                request,
+                "This page of the list is no longer available: here is the "
+                "list from its first page.",
+            ),
+        )
+        return redirect(f"/career?{urlencode(filters)}" if filters else "/career")
     if listing.status_code != 200:
         flash(request, "error", error_message(request, listing))
     next_cursor = _next_cursor(listing)
