@@ -132,7 +132,7 @@ def run(size: Size, result: Result) -> None:
                 position = 0
                 deadline = time.monotonic() + PROFILE_SECONDS
                 while time.monotonic() < deadline:
-                    batch = store.read_after(position, limit=500)
+                    batch = store.read_after_unsealed(position, limit=2_000)
                     if not batch:  # a small log: start it again
                         projections.PROJECTION.clear(database)
                         position = 0

@@ -92,8 +92,11 @@ class Mission(BaseModel):
 
 
 def _history_message(event: DomainEvent) -> str | None:
+    # Looking the field up first avoids pydantic's AttributeError for the
+    # events without one, which cost more than the rest of `evolve`.
+    fields = type(event).model_fields
     for name in ("message", "reason"):
-        value = getattr(event, name, None)
+        value = getattr(event, name) if name in fields else None
         if value:
             return str(value)
     return None
