@@ -17,7 +17,7 @@ from bench.common import Figure, Result, Size, Table, sampled
 from shared.events import missions as ev
 from shared.events.base import EventEnvelope, wrap
 from shared.platform.db import Database, PostgresDatabase, SqliteDatabase
-from shared.platform.eventstore import EventStore
+from shared.platform.eventstore import EventStore, stored_row
 from tests.e2e.journey import student_sections, unique_supervisor_email
 from tests.harness.distributed import run_postgres_script
 
@@ -96,17 +96,6 @@ def append_concurrently(store: EventStore, missions: list[Mission]) -> None:
         raise failures[0]
 
 
-def row_of(envelope: EventEnvelope) -> tuple[Any, ...]:
-    return (
-        envelope.event_id,
-        envelope.aggregate_type,
-        envelope.aggregate_id,
-        envelope.aggregate_version,
-        envelope.event_type,
-        envelope.model_dump_json(),
-    )
-
-
 def plain_insert_sqlite(path: Path, rows: list[tuple[Any, ...]]) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -138,7 +127,7 @@ def measure(
 ) -> list[list[Any]]:
     store = EventStore(database)
     count = sum(len(mission) for mission in missions)
-    rows = [row_of(envelope) for mission in missions for envelope in mission]
+    rows = [stored_row(envelope) for mission in missions for envelope in mission]
     rates = {}
     steps: list[tuple[str, Callable[[], None]]] = [
         ("one writer", lambda: append_all(store, missions)),

@@ -80,7 +80,8 @@ def _as_conflict(error: Exception) -> Exception:
     return conflict
 
 
-def _row(envelope: EventEnvelope) -> tuple[Any, ...]:
+def stored_row(envelope: EventEnvelope) -> tuple[Any, ...]:
+    """Return an event's row of the `events` table, in the order of its columns."""
     return (
         envelope.event_id,
         envelope.aggregate_type,
@@ -221,7 +222,7 @@ class EventStore:
                     continue
                 versions[pending.aggregate_id] = current + len(pending.stored)
                 accepted.append(pending)
-            rows = [_row(envelope) for p in accepted for envelope in p.stored]
+            rows = [stored_row(envelope) for p in accepted for envelope in p.stored]
             if rows:
                 tx.executemany(INSERT_EVENT, rows)
             for pending in accepted:
