@@ -113,3 +113,17 @@ def test_career_page_with_stale_cursor_restarts(campus: RunningCampus) -> None:
     page = career.http.get(response.headers["location"])
     assert page.status_code == 200
     assert "voici la liste depuis sa première page" in page.text
+
+
+def test_career_page_drops_unknown_filter(campus: RunningCampus) -> None:
+    career = User(campus, CAREER_SERVICE)
+    for query, kept in (
+        (f"status=bogus&program_id={PROGRAM}", f"/career?program_id={PROGRAM}"),
+        ("status=draft&program_id=nope", "/career?status=draft"),
+        ("status=bogus", "/career"),
+    ):
+        response = career.http.get(f"/career?{query}&lang=en", follow_redirects=False)
+        assert response.status_code == 303, query
+        assert response.headers["location"] == kept, query
+        page = career.http.get(response.headers["location"])
+        assert "choose one in the list" in page.text, query

@@ -176,6 +176,14 @@ async def career_home(request: Request) -> Response:
     page_user(request, *CAREER_ROLES)
     programs = _missions(await api(request, "GET", "/programs"))
     filters = _filters(request)
+    # An unknown filter is dropped with a message; the other one is kept.
+    if request.query_params.get("status", "") and "status" not in filters:
+        flash(
+            request,
+            "error",
+            translate(request, "Unknown state: choose one in the list."),
+        )
+        return redirect(f"/career?{urlencode(filters)}" if filters else "/career")
     if filters.get("program_id") and filters["program_id"] not in {
         program["id"] for program in programs
     }:
@@ -184,7 +192,8 @@ async def career_home(request: Request) -> Response:
             "error",
             translate(request, "Unknown program: choose one in the list."),
         )
-        return redirect("/career")
+        kept = {key: value for key, value in filters.items() if key != "program_id"}
+        return redirect(f"/career?{urlencode(kept)}" if kept else "/career")
     totals = await api(request, "GET", "/missions/counts")
     counts: dict[str, int] = (
         totals.json()["by_status"] if totals.status_code == 200 else {}
