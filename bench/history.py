@@ -98,7 +98,7 @@ class Template:
             self._slot(person_id, None)
         self._students = {self._slots[person_id] for person_id in journey.students}
         # Other people's ids are kept as they are, sealed values included.
-        self._kept = set(journey.keys) - journey.students
+        self._shared_people = set(journey.keys) - journey.students
         self._pattern = re.compile(
             f"{SEALED.pattern}|{UUID.pattern}|{re.escape(student)}"
         )
@@ -113,7 +113,9 @@ class Template:
         self.sizes = {name: len(rows) for name, rows in journey.events.items()}
         # The people every copy shares, for a key store that lacks them.
         self.shared: dict[str, list[Row]] = {
-            "person_keys": [row for row in journey.key_rows if row[0] in self._kept]
+            "person_keys": [
+                row for row in journey.key_rows if row[0] in self._shared_people
+            ]
         }
 
     def _slot(self, text: str, kind: str | _Sealed | None) -> int:
@@ -134,12 +136,12 @@ class Template:
                 text = match.group(0)
                 if match.group(1) is not None:  # a sealed value
                     person_id = match.group(1)
-                    if person_id in self._kept:
+                    if person_id in self._shared_people:
                         continue
                     slot = self._slot(
                         text, _Sealed(self._slots[person_id], self._open(match))
                     )
-                elif text in self._kept:
+                elif text in self._shared_people:
                     continue
                 else:
                     slot = self._slot(text, None if UUID.fullmatch(text) else "student")

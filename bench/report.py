@@ -78,7 +78,7 @@ The log is the missions service's `events` table on SQLite, filled with
 copies of one real journey's missions events, written straight into the table
 in large transactions. Each copy has fresh ids and a student of its own, whose
 personal values are sealed with the student's own key in the key store, as
-Campus seals them; the tutor's and the company's values keep the journey's
+Campus seals them. The tutor's and the company's values keep the journey's
 keys. Each copy's events are contiguous in the log, so a batch of 2,000
 events contains about 125 missions. In a real log, where missions interleave,
 a batch contains more missions and the rebuild reads and writes more rows.
@@ -186,8 +186,8 @@ transaction. The tail that remains is in the notifications consumers:
 timed with temporary logging in one run, a batch's key lookup and
 projection transaction took 16 ms at the median and up to 200 ms, and a
 replica that owns two partitions handles them one after the other. In the
-profiles below that time is mostly PostgreSQL round trips, with every
-process, the broker and PostgreSQL sharing the same 2 cores, so the p99
+profiles below that time is mostly PostgreSQL round trips. Every
+process, the broker and PostgreSQL share the same 2 cores, so the p99
 moved between about 170 and 420 ms from run to run on a loaded machine.
 What would change it: for the tail, fewer round trips per event in the
 notifications projection; for the rate, more missions a second through the

@@ -2,7 +2,7 @@
 
 xhtml2pdf and ReportLab are mostly pure Python, so a conversion in a thread
 (about 80 ms of CPU for an agreement, see bench/pdf.py) takes the interpreter
-lock from every request the process serves meanwhile; in the embedded mode
+lock from every request the process serves meanwhile. In the embedded mode
 that is every service. One worker process renders instead, started on the
 first PDF, so requests go on while it works, on another core if there is one.
 """

@@ -133,7 +133,7 @@ async def proxy(request: Request, path: str) -> Response:
     # A read may be long (every mission, an export): over HTTP its body
     # passes through as it comes instead of being held whole in the gateway.
     # NOTE: in the embedded mode httpx's ASGITransport (0.28) collects the
-    # whole body before returning, so there the gateway still holds it.
+    # whole body before returning, so there the gateway still keeps it whole.
     send = clients.stream if request.method == "GET" else clients.request
     response = await send(
         service,

@@ -117,13 +117,13 @@ def test_career_page_with_stale_cursor_restarts(campus: RunningCampus) -> None:
 
 def test_career_page_drops_unknown_filter(campus: RunningCampus) -> None:
     career = User(campus, CAREER_SERVICE)
-    for query, kept in (
+    for query, expected_location in (
         (f"status=bogus&program_id={PROGRAM}", f"/career?program_id={PROGRAM}"),
         ("status=draft&program_id=nope", "/career?status=draft"),
         ("status=bogus", "/career"),
     ):
         response = career.http.get(f"/career?{query}&lang=en", follow_redirects=False)
         assert response.status_code == 303, query
-        assert response.headers["location"] == kept, query
+        assert response.headers["location"] == expected_location, query
         page = career.http.get(response.headers["location"])
         assert "choose one in the list" in page.text, query

@@ -133,8 +133,8 @@ def test_whole_list_read_by_ids_in_their_order(database: Database) -> None:
     queries = MissionQueries(database)
     ids = queries.visible_ids(CAREER, None, None)
     assert [mission_id[-1] for mission_id in ids] == ["2", "3", "1"]
-    gone = "00000000-0000-4000-8000-000000000099"
-    read = queries.missions_by_ids([ids[2], gone, ids[0]], CAREER, None, None)
+    removed_id = "00000000-0000-4000-8000-000000000099"
+    read = queries.missions_by_ids([ids[2], removed_id, ids[0]], CAREER, None, None)
     assert [mission.id for mission in read] == [ids[2], ids[0]]
     assert queries.missions_by_ids([], CAREER, None, None) == []
 
@@ -143,21 +143,23 @@ def test_whole_list_leaves_out_what_no_longer_matches(database: Database) -> Non
     """A mission given to another tutor, or in another status, since the ids."""
     projections.create_schema(database)
     tutor = Actor(email="helene.cote@ecole-campus.fr", name="Hélène", role="tutor")
-    taken, kept = _mission(1, 5), _mission(2, 6)
-    for mission in (taken, kept):
+    reassigned, cancelled = _mission(1, 5), _mission(2, 6)
+    for mission in (reassigned, cancelled):
         mission.tutor_email = tutor.email
-    _save(database, taken, kept)
+    _save(database, reassigned, cancelled)
     queries = MissionQueries(database)
     ids = queries.visible_ids(tutor, "draft", None)
     assert len(ids) == 2
 
-    taken.tutor_email = "marc.leroy@ecole-campus.fr"
-    kept.status = "cancelled"
-    _save(database, taken, kept)
+    reassigned.tutor_email = "marc.leroy@ecole-campus.fr"
+    cancelled.status = "cancelled"
+    _save(database, reassigned, cancelled)
 
     assert queries.missions_by_ids(ids, tutor, "draft", None) == []
-    assert [m.id for m in queries.missions_by_ids(ids, tutor, None, None)] == [kept.id]
+    assert [m.id for m in queries.missions_by_ids(ids, tutor, None, None)] == [
+        cancelled.id
+    ]
     assert [m.id for m in queries.missions_by_ids(ids, CAREER, None, None)] == [
-        kept.id,
-        taken.id,
+        cancelled.id,
+        reassigned.id,
     ]

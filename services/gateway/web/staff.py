@@ -176,7 +176,7 @@ async def career_home(request: Request) -> Response:
     page_user(request, *CAREER_ROLES)
     programs = _missions(await api(request, "GET", "/programs"))
     filters = _filters(request)
-    # An unknown filter is dropped with a message; the other one is kept.
+    # An unknown filter is dropped with a message, and the other one stays.
     if request.query_params.get("status", "") and "status" not in filters:
         flash(
             request,
@@ -192,8 +192,10 @@ async def career_home(request: Request) -> Response:
             "error",
             translate(request, "Unknown program: choose one in the list."),
         )
-        kept = {key: value for key, value in filters.items() if key != "program_id"}
-        return redirect(f"/career?{urlencode(kept)}" if kept else "/career")
+        remaining = {
+            key: value for key, value in filters.items() if key != "program_id"
+        }
+        return redirect(f"/career?{urlencode(remaining)}" if remaining else "/career")
     totals = await api(request, "GET", "/missions/counts")
     counts: dict[str, int] = (
         totals.json()["by_status"] if totals.status_code == 200 else {}
